@@ -1,0 +1,37 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+# The virtual environment is built from Python 3.12 (selected by .python-version through pyenv).
+SHELL := /bin/bash
+VENV  := .venv
+BIN   := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+EXTRAS ?= dev
+
+.PHONY: run test lint format clean
+
+$(BIN)/python:
+	@py=$$(command -v python3.12 || pyenv which python 2>/dev/null || command -v python3); \
+	if ! $$py -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+	  echo "error: Python >= 3.12 is needed (found $$($$py --version 2>&1)); 'pyenv install 3.12' and keep .python-version"; exit 1; \
+	fi; \
+	echo "creating $(VENV) with $$($$py --version)"; \
+	$$py -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
+	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]' 2>&1 | grep -v '^WARNING: Location' ; test $${PIPESTATUS[0]} -eq 0
+	@touch $@
+
+run: $(STAMP)  ## run the Kerala baseline and print its summary
+	$(BIN)/sosim run scenarios/kerala_baseline.yaml
+
+test: $(STAMP)  ## the whole test suite
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check sim analysis tests benchmarks
+
+format: $(STAMP)
+	$(BIN)/ruff format sim analysis tests benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache out

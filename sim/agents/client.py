@@ -1,0 +1,46 @@
+"""Clients: public agencies, councils and schools, and the private market."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+
+if TYPE_CHECKING:
+    from sim.model import SocialOutsourcingModel
+
+KINDS = ("agency", "school")
+
+
+class PublicClient(mesa.Agent):
+    """Handle on one row of the client table (``model.C``)."""
+
+    def __init__(self, model: SocialOutsourcingModel, row: int):
+        super().__init__(model)
+        self.row = row
+
+    @property
+    def kind(self) -> str:
+        return KINDS[int(self.model.C.kind[self.row])]
+
+    @property
+    def mean_delay_months(self) -> float:
+        """This client's habitual delay past terms [months]."""
+        return float(self.model.C.mean_delay[self.row])
+
+    @property
+    def insourced(self) -> bool:
+        """For a school: whether it now trains with its own lab and teachers."""
+        return int(self.model.C.insourced[self.row]) >= 0
+
+
+class PrivateMarket(mesa.Agent):
+    """The private market that only self-marketing units reach."""
+
+    def __init__(self, model: SocialOutsourcingModel):
+        super().__init__(model)
+
+    @property
+    def reachable_units(self) -> int:
+        E = self.model.E
+        return int((E.alive & E.markets_self).sum())

@@ -1,0 +1,96 @@
+"""The enterprise: a cooperative of women in one line of business."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from sim.mechanisms import assets, closure, payments, production
+
+if TYPE_CHECKING:
+    from sim.model import SocialOutsourcingModel
+
+
+class Enterprise(mesa.Agent):
+    """Handle on one row of the enterprise table (``model.E``)."""
+
+    def __init__(self, model: SocialOutsourcingModel, row: int):
+        super().__init__(model)
+        self.row = row
+
+    def _get(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self.model.E, name)[self.row]
+
+    @property
+    def line(self) -> str:
+        """Line of business: training, data_entry or hardware."""
+        return self.model.line_name(int(self._get("line")))
+
+    @property
+    def alive(self) -> bool:
+        return bool(self._get("alive"))
+
+    @property
+    def cash(self) -> float:
+        """Cash in hand [US$]."""
+        return float(self._get("cash"))
+
+    @property
+    def loan_balance(self) -> float:
+        return float(self._get("loan_balance"))
+
+    @property
+    def reputation(self) -> float:
+        return float(self._get("reputation"))
+
+    @property
+    def markets_self(self) -> bool:
+        return bool(self._get("markets_self"))
+
+    @property
+    def employees(self) -> int:
+        return int(self._get("employees"))
+
+    @property
+    def founded(self) -> int:
+        """Month index of formation."""
+        return int(self._get("founded"))
+
+    @property
+    def closure_reason(self) -> str:
+        return closure.CLOSURE_REASONS[int(self._get("closure_reason"))]
+
+    @property
+    def core_members(self) -> int:
+        M = self.model.M
+        return int(np.count_nonzero((M.enterprise == self.row) & (M.left < 0)))
+
+    @property
+    def working_pcs(self) -> int:
+        A = self.model.A
+        return int(np.count_nonzero((A.enterprise == self.row) & A.working))
+
+    @property
+    def receivables(self) -> float:
+        """Invoiced, unpaid [US$]."""
+        return float(payments.receivables(self.model)[self.row])
+
+    @property
+    def arrears(self) -> float:
+        """Unpaid past the contractual due month [US$]."""
+        return float(payments.arrears(self.model)[self.row])
+
+    @property
+    def asset_value(self) -> float:
+        """Written-down value of working PCs [US$]."""
+        return float(assets.value_by_enterprise(self.model)[self.row])
+
+    @property
+    def capacity(self) -> float:
+        return float(production.potential_capacity(self.model)[self.row])
+
+    def __repr__(self) -> str:
+        state = "alive" if self.alive else f"closed ({self.closure_reason})"
+        return f"<Enterprise {self.row} {self.line} {state} cash={self.cash:.0f}>"

@@ -1,0 +1,31 @@
+"""The mission: the intermediary that forms, finances and brokers for the units."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+
+if TYPE_CHECKING:
+    from sim.model import SocialOutsourcingModel
+
+
+class Mission(mesa.Agent):
+    """Handle on the mission's state (formation schedule, brokering, withdrawal)."""
+
+    def __init__(self, model: SocialOutsourcingModel):
+        super().__init__(model)
+
+    @property
+    def active(self) -> bool:
+        """Whether the mission still brokers, forms and finances."""
+        return self.model.mission_active
+
+    @property
+    def units_formed(self) -> int:
+        return self.model.E.n
+
+    @property
+    def planned_formations(self) -> int:
+        """Units still to form on the schedule."""
+        return sum(len(v) for k, v in self.model.formation_plan.items() if k >= self.model.t)

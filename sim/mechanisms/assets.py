@@ -1,0 +1,127 @@
+"""IT assets: PCs lose value by declining-balance depreciation (near zero in about 5 years),
+fail with an ageing (Weibull) hazard, and are replaced or added from cash or a further loan.
+
+Sources: Heeks & Arun (2010) - ~7 PCs at start, ~10 after 2-3 years, assets near zero in ~5
+years; Income Tax Act (40 % a year on written-down value); Companies Act Sch. II (3-6 years).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.mechanisms import finance, ledger
+from sim.state import tally
+
+if TYPE_CHECKING:
+    from sim.model import SocialOutsourcingModel
+
+
+def pc_price(model: SocialOutsourcingModel) -> float:
+    """Price of a PC this month."""
+    a = model.config.assets
+    return a.pc_price_usd * (1 + a.pc_price_annual_change) ** (model.t / 12)
+
+
+def buy(model: SocialOutsourcingModel, idx: np.ndarray, counts: np.ndarray) -> None:
+    """Enterprises ``idx`` buy ``counts`` PCs each at this month's price, paying cash."""
+    counts = np.asarray(counts, dtype=np.int64)
+    ent = np.repeat(idx, counts)
+    if len(ent) == 0:
+        return
+    price = pc_price(model)
+    model.A.append(len(ent), enterprise=ent, bought=model.t, cost=price, working=True)
+    ledger.debit(model, ent, price)
+
+
+def book_value(model: SocialOutsourcingModel) -> np.ndarray:
+    """Written-down value of each asset row this month."""
+    A = model.A
+    age_years = (model.t - A.bought) / 12
+    return A.cost * (1 - model.config.assets.depreciation_rate) ** age_years
+
+
+def value_by_enterprise(model: SocialOutsourcingModel) -> np.ndarray:
+    """Written-down value of each enterprise's working PCs."""
+    A = model.A
+    v = np.where(A.working, book_value(model), 0.0)
+    return tally(A.enterprise, v, model.E.n)
+
+
+def working_pcs(model: SocialOutsourcingModel) -> np.ndarray:
+    """Working PCs per enterprise."""
+    A = model.A
+    return np.bincount(A.enterprise[A.working], minlength=model.E.n)
+
+
+def worn_value(model: SocialOutsourcingModel) -> np.ndarray:
+    """Depreciation accumulated on each enterprise's working PCs: the reserve a prudent unit
+    keeps back so that it can replace them."""
+    A = model.A
+    worn = np.where(A.working, A.cost - book_value(model), 0.0)
+    return tally(A.enterprise, worn, model.E.n)
+
+
+def fail(model: SocialOutsourcingModel) -> int:
+    """PCs break down with a Weibull hazard in their age; return how many failed."""
+    A = model.A
+    w = np.flatnonzero(A.working)
+    if len(w) == 0:
+        return 0
+    a = model.config.assets
+    age = (model.t - A.bought[w]).astype(float)
+    h0 = (age / a.failure_scale_months) ** a.failure_shape
+    h1 = ((age + 1) / a.failure_scale_months) ** a.failure_shape
+    p = 1 - np.exp(-(h1 - h0))
+    broken = w[model.rng_for("assets").random(len(w)) < p]
+    A.working[broken] = False
+    return len(broken)
+
+
+def reinvest(model: SocialOutsourcingModel) -> None:
+    """Replace failed PCs and expand busy units, from cash above a working buffer or a loan."""
+    cfg = model.config
+    E = model.E
+    alive = np.flatnonzero(E.alive)
+    if len(alive) == 0:
+        return
+    # expansion: a unit that has been busy for three months raises its target by one PC
+    busy = alive[
+        (E.high_util_months[alive] >= 3)
+        & (E.target_pcs[alive] < model.line_param("max_pcs")[E.line[alive]])
+    ]
+    E.target_pcs[busy] += 1
+    E.high_util_months[busy] = 0
+
+    have = working_pcs(model)[alive]
+    deficit = np.maximum(E.target_pcs[alive] - have, 0)
+    need = alive[deficit > 0]
+    if len(need) == 0:
+        return
+    deficit = deficit[deficit > 0]
+    price = pc_price(model)
+    buffer = cfg.finance.buffer_months * finance.fixed_outgoings(model)[need]
+    spare = E.cash[need] - buffer
+    affordable = np.clip(np.floor(spare / price), 0, None).astype(np.int64)
+    short = (affordable < deficit) & (E.loan_balance[need] <= 0) & (E.missed_instalments[need] == 0)
+    if cfg.mission.further_loan_needs_mission and not model.mission_active:
+        short[:] = False
+    if short.any():
+        borrowers = need[short]
+        amount = np.minimum(
+            (deficit[short] - affordable[short]) * price, cfg.finance.max_further_loan_usd
+        )
+        ledger.lend(model, borrowers, amount, cfg.finance.further_loan_term_months)
+        spare = E.cash[need] - buffer
+        affordable = np.clip(np.floor(spare / price), 0, None).astype(np.int64)
+    counts = np.minimum(deficit, affordable)
+    if counts.sum():
+        E.reinvested_usd[need] += counts * price
+        buy(model, need, counts)
+
+
+def retire(model: SocialOutsourcingModel, idx: np.ndarray) -> None:
+    """Assets of closed units stop working."""
+    A = model.A
+    A.working[np.isin(A.enterprise, idx)] = False

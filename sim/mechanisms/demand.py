@@ -1,0 +1,152 @@
+"""Public and private demand: digitisation orders drawn from a finite, depleting stock of
+paper records; schools that buy training places and may insource it; PC orders and annual
+maintenance contracts; and private work that only units marketing themselves can find.
+
+Sources: Heeks & Arun (2010) - lines of business, digitisation saturation, insourcing threat;
+IT@School programme (schools' own teachers as IT trainers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.scenario import LINES
+
+if TYPE_CHECKING:
+    from sim.model import SocialOutsourcingModel
+
+TRAINING, DATA_ENTRY, HARDWARE = (LINES.index(x) for x in LINES)
+AGENCY, SCHOOL = 0, 1
+N_AGENCIES = 300  # public agencies, councils and departments that issue orders
+
+
+@dataclass
+class Offers:
+    """Work offered this month, one entry per order (column arrays)."""
+
+    line: np.ndarray
+    client: np.ndarray
+    qty: np.ndarray
+    price: np.ndarray
+    deadline: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.line)
+
+
+def init_clients(model: SocialOutsourcingModel) -> None:
+    """Create public agencies (each with its own mean payment delay) and the pool of schools."""
+    cfg = model.config
+    rng = model.rng_for("clients")
+    C = model.C
+    n_s = cfg.demand.schools.pool_size
+    kinds = np.r_[np.full(N_AGENCIES, AGENCY), np.full(n_s, SCHOOL)]
+    mean = cfg.payments.public_mean_delay_months
+    shape = cfg.payments.client_delay_shape
+    delay = rng.gamma(shape, mean / shape, size=len(kinds)) if mean > 0 else np.zeros(len(kinds))
+    students = np.where(
+        kinds == SCHOOL,
+        np.maximum(
+            50,
+            rng.normal(
+                cfg.demand.schools.mean_students,
+                0.3 * cfg.demand.schools.mean_students,
+                size=len(kinds),
+            ),
+        ),
+        0.0,
+    )
+    C.append(len(kinds), kind=kinds, mean_delay=delay, students=students)
+    model.agencies = np.flatnonzero(C.kind == AGENCY)
+
+
+def _lognormal(rng: np.random.Generator, mean: float, sigma: float, n: int) -> np.ndarray:
+    mu = np.log(mean) - sigma**2 / 2
+    return np.exp(mu + sigma * rng.standard_normal(n))
+
+
+def public_orders(model: SocialOutsourcingModel) -> Offers:
+    """This month's public one-off orders: digitisation (limited by the records stock) and PCs."""
+    cfg = model.config
+    rng = model.rng_for("demand")
+    d = cfg.demand.digitisation
+    price = model.line_param("price_usd")
+
+    model.records_stock += d.new_records_per_month
+    share = min(model.records_stock / d.initial_stock, 1.0) ** d.depletion_elasticity
+    n_de = rng.poisson(d.orders_per_month * share)
+    size = _lognormal(rng, d.mean_order_size, d.order_size_sigma, n_de)
+    # orders cannot ask for more records than remain
+    cum = np.cumsum(size)
+    size = np.clip(np.minimum(cum, model.records_stock) - (cum - size), 0, None)
+    size = size[size > 0]
+    model.records_stock -= size.sum()
+
+    h = cfg.demand.hardware
+    n_hw = rng.poisson(h.orders_per_month)
+    pcs = 1 + rng.poisson(max(h.mean_order_size - 1, 0), n_hw).astype(float)
+
+    n1, n2 = len(size), n_hw
+    lines = np.r_[np.full(n1, DATA_ENTRY), np.full(n2, HARDWARE)].astype(np.int64)
+    clients = model.agencies[rng.integers(0, len(model.agencies), n1 + n2)]
+    deadline = model.t + np.r_[np.full(n1, d.deadline_months), np.full(n2, h.deadline_months)]
+    return Offers(lines, clients, np.r_[size, pcs], price[lines], deadline.astype(np.int64))
+
+
+def maintenance_offers(model: SocialOutsourcingModel) -> Offers:
+    """New annual maintenance contracts for hardware units (recurring, one unit of work a month)."""
+    h = model.config.demand.hardware
+    rng = model.rng_for("demand")
+    n = rng.poisson(h.amc_per_month)
+    clients = model.agencies[rng.integers(0, len(model.agencies), n)]
+    return Offers(
+        np.full(n, HARDWARE, dtype=np.int64),
+        clients,
+        np.ones(n),
+        np.full(n, h.amc_usd_per_month),
+        np.full(n, model.t + h.amc_months),
+    )
+
+
+def private_orders(model: SocialOutsourcingModel) -> tuple[np.ndarray, Offers]:
+    """Private orders found by units that market themselves: (enterprise of each, offers)."""
+    E = model.E
+    rng = model.rng_for("private")
+    units = np.flatnonzero(E.alive & E.markets_self)
+    if len(units) == 0:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, Offers(empty, empty, np.empty(0), np.empty(0), empty)
+    line = E.line[units]
+    n = rng.poisson(model.line_param("private_orders_per_month")[line])
+    ent = np.repeat(units, n)
+    ln = E.line[ent]
+    size = _lognormal(rng, 1.0, 0.6, len(ent)) * model.line_param("private_order_size")[ln]
+    price = model.line_param("price_usd")[ln] * model.line_param("private_price_multiple")[ln]
+    offers = Offers(
+        ln,
+        np.full(len(ent), -1, dtype=np.int64),
+        size,
+        price,
+        np.full(len(ent), model.t + 3, dtype=np.int64),
+    )
+    return ent, offers
+
+
+def insource(model: SocialOutsourcingModel) -> np.ndarray:
+    """Schools set up their own labs with a constant monthly hazard; return those that did."""
+    C = model.C
+    rate = model.config.demand.schools.insourcing_annual_rate
+    if rate <= 0:
+        return np.empty(0, dtype=np.int64)
+    schools = np.flatnonzero((C.kind == SCHOOL) & (C.insourced < 0))
+    p = 1 - (1 - rate) ** (1 / 12)
+    hit = schools[model.rng_for("insourcing").random(len(schools)) < p]
+    C.insourced[hit] = model.t
+    if len(hit):
+        served = np.isin(model.E.school, hit)
+        if served.any():
+            model.log(f"{int(served.sum())} school(s) insourced their IT training this month.")
+    return hit

@@ -1,0 +1,88 @@
+"""Formation and start-up finance: the mission forms units on its schedule from groups of
+poor women, who pay a stake; government adds a grant of a multiple of the stakes and a bank
+lends about half the capital on a 5-year schedule; the capital buys the unit's IT assets.
+
+Source: Heeks & Arun (2010); Kudumbashree "special enterprises" pages.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.mechanisms import assets, ledger
+from sim.scenario import LINES, month_index
+
+if TYPE_CHECKING:
+    from sim.model import SocialOutsourcingModel
+
+ROLES = ("member", "leader", "deputy", "secretary")
+
+
+def plan(model: SocialOutsourcingModel) -> dict[int, list[int]]:
+    """Month index -> lines of the units the schedule forms that month (months drawn at random
+    within each scheduled year, from the formation stream)."""
+    cfg = model.config
+    rng = model.rng_for("formation")
+    out: dict[int, list[int]] = {}
+    for code, line in enumerate(LINES):
+        for year, count in sorted(cfg.formation.schedule.get(line, {}).items()):
+            months = np.sort(rng.integers(0, 12, size=count))
+            for m in months:
+                k = month_index(f"{year:04d}-{int(m) + 1:02d}", cfg.start)
+                if 0 <= k < cfg.months:
+                    out.setdefault(k, []).append(code)
+    return out
+
+
+def form(model: SocialOutsourcingModel) -> np.ndarray:
+    """Form this month's planned units, if the mission is active; return their indices."""
+    lines = model.formation_plan.get(model.t)
+    if not lines or not model.mission_active:
+        return np.empty(0, dtype=np.int64)
+    return found(model, np.asarray(lines, dtype=np.int64))
+
+
+def found(model: SocialOutsourcingModel, lines: np.ndarray) -> np.ndarray:
+    """Create, finance, staff and equip one unit per entry of ``lines``."""
+    cfg = model.config
+    fm = cfg.formation
+    rng = model.rng_for("formation")
+    E = model.E
+    n = len(lines)
+    idx = E.append(
+        n,
+        line=lines,
+        founded=model.t,
+        alive=True,
+        reputation=cfg.contracting.reputation_initial,
+    )
+    E.target_pcs[idx] = model.line_param("initial_pcs")[lines]
+
+    # finance: stakes + grant + bank loan
+    stakes = fm.founding_members * fm.member_stake_usd
+    ledger.credit(model, idx, stakes * (1 + fm.grant_multiple))
+    if fm.bank_loan_usd > 0:
+        ledger.lend(model, idx, np.full(n, fm.bank_loan_usd), fm.loan_term_months)
+
+    # members
+    k = fm.founding_members
+    ent = np.repeat(idx, k)
+    m = len(ent)
+    wf = cfg.workforce
+    edu = rng.choice(np.asarray(fm.education_years, dtype=float), size=m)
+    other = wf.other_income_usd * np.exp(wf.other_income_sigma * rng.standard_normal(m))
+    role = np.tile(np.minimum(np.arange(k), len(ROLES) - 1), n)
+    role[np.tile(np.arange(k), n) >= len(ROLES)] = 0
+    midx = model.M.append(
+        m, enterprise=ent, joined=model.t, education=edu, other_income=other, role=role
+    )
+
+    # equipment: PCs and other assets bought from the capital
+    assets.buy(model, idx, E.target_pcs[idx])
+    ledger.debit(model, idx, model.line_param("other_assets_usd")[lines])
+
+    model.register_enterprises(idx)
+    model.register_members(midx)
+    return idx

@@ -1,0 +1,152 @@
+"""Production: work done in a month is bounded by capacity = people (skilled members,
+employees and casual workers) x productivity, and by working PCs; orders are worked first in,
+first out; work done is invoiced; orders past their deadline are cancelled, costing reputation.
+
+Sources: Heeks & Arun (2010) - units hire casual workers (52 in the example data-entry unit),
+reputation with public officials; capacity rule from the design notes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.mechanisms import assets, demand, payments
+from sim.state import tally
+
+if TYPE_CHECKING:
+    from sim.model import SocialOutsourcingModel
+
+
+def member_strength(model: SocialOutsourcingModel) -> tuple[np.ndarray, np.ndarray]:
+    """(active core members, their summed skill) per enterprise."""
+    M = model.M
+    active = M.left < 0
+    ent = M.enterprise[active]
+    n = np.bincount(ent, minlength=model.E.n)
+    skill = tally(ent, M.skill[active], model.E.n)
+    return n, skill
+
+
+def potential_capacity(model: SocialOutsourcingModel) -> np.ndarray:
+    """Output a unit could deliver this month with members, employees and casuals on every seat."""
+    E = model.E
+    _, skill = member_strength(model)
+    pcs = assets.working_pcs(model)
+    per_person = model.line_param("output_per_person")[E.line]
+    pc_cap = pcs * model.line_param("output_per_pc")[E.line]
+    seats = pcs * model.line_param("seats_per_pc")[E.line]
+    people = np.maximum(skill + E.employees, 0) + np.maximum(seats - skill - E.employees, 0)
+    cap = np.minimum(people * per_person, pc_cap)
+    return np.where(E.alive, cap, 0.0)
+
+
+def backlog(model: SocialOutsourcingModel) -> np.ndarray:
+    """Contracted work not yet done, per enterprise (recurring work counted for one month)."""
+    O = model.O
+    w = np.where(O.recurring, O.qty_month, O.remaining)
+    return tally(O.enterprise, w, model.E.n)
+
+
+def produce(model: SocialOutsourcingModel) -> None:
+    """Work this month's orders, hire casual workers for overflow, invoice what was done."""
+    E, O = model.E, model.O
+    cfg = model.config
+    n = E.n
+    E.output = 0.0
+    E.revenue_month = 0.0
+    E.revenue_private_month = 0.0
+    E.capacity = 0.0
+    E.casuals = 0
+    model.casual_cost = np.zeros(n)
+    if n == 0:
+        return
+
+    members, skill = member_strength(model)
+    pcs = assets.working_pcs(model)
+    line = E.line
+    per_person = model.line_param("output_per_person")[line]
+    pc_cap = pcs * model.line_param("output_per_pc")[line]
+    seats = pcs * model.line_param("seats_per_pc")[line]
+    core_cap = (skill + E.employees) * per_person
+    want = np.where(O.recurring, O.qty_month, O.remaining)
+    demand_e = tally(O.enterprise, want, n)
+
+    # casual workers fill free seats when contracted work exceeds the core team's capacity
+    free_seats = np.maximum(np.floor(seats - members - E.employees), 0)
+    extra = np.minimum(
+        np.maximum(np.minimum(demand_e, pc_cap) - core_cap, 0), free_seats * per_person
+    )
+    casuals = np.ceil(extra / np.maximum(per_person, 1e-12)).astype(np.int64)
+    capacity = np.minimum(core_cap + extra, pc_cap)
+    capacity = np.where(E.alive, capacity, 0.0)
+    E.capacity = capacity
+    E.casuals = np.where(E.alive, casuals, 0)
+
+    # first in, first out within each enterprise
+    if O.n:
+        order = np.lexsort((np.arange(O.n), O.enterprise))
+        ent = O.enterprise[order]
+        w = want[order]
+        cum = np.cumsum(w)
+        start = np.r_[0, np.flatnonzero(ent[1:] != ent[:-1]) + 1]
+        group_first = np.zeros(len(ent), dtype=np.int64)
+        group_first[start] = start
+        group_first = np.maximum.accumulate(group_first)
+        before = cum - w - (cum[group_first] - w[group_first])
+        done_sorted = np.clip(capacity[ent] - before, 0, w)
+        done = np.empty(O.n)
+        done[order] = done_sorted
+    else:
+        done = np.empty(0)
+
+    value = done * O.price
+    output = tally(O.enterprise, done, n)
+    E.output = output
+    revenue = tally(O.enterprise, value, n)
+    revenue_private = tally(O.enterprise, np.where(O.private, value, 0.0), n)
+    E.revenue_month = revenue
+    E.revenue_private_month = revenue_private
+    E.revenue_year += revenue
+    E.revenue_private_year += revenue_private
+
+    # casual workers are paid piece-rate for the overflow they produced
+    casual_output = np.minimum(np.maximum(output - core_cap, 0), extra)
+    avg_price = np.divide(revenue, output, out=np.zeros(n), where=output > 0)
+    model.casual_cost = casual_output * avg_price * model.line_param("casual_pay_share")[line]
+
+    billed = value > 0
+    payments.invoice(
+        model, O.enterprise[billed], value[billed], O.client[billed], O.private[billed]
+    )
+
+    # advance orders: one-off work is used up; recurring contracts use up a month
+    O.remaining = np.where(O.recurring, O.remaining - 1, O.remaining - done)
+    finished = ~O.recurring & (O.remaining <= 1e-9)
+    expired = ~O.recurring & ~finished & (O.deadline <= model.t + 1)
+    ended = O.recurring & (O.remaining <= 0)
+    ct = cfg.contracting
+    for mask, gain in ((finished, True), (expired, False)):
+        if mask.any():
+            ent_m = O.enterprise[mask]
+            counts = np.bincount(ent_m, minlength=n)
+            hit = counts > 0
+            if gain:
+                E.reputation[hit] += (1 - E.reputation[hit]) * (
+                    1 - (1 - ct.reputation_gain) ** counts[hit]
+                )
+            else:
+                E.reputation[hit] *= (1 - ct.reputation_loss) ** counts[hit]
+    # unfinished public digitisation goes back to the stock
+    back = expired & ~O.private & (O.line == demand.DATA_ENTRY)
+    model.records_stock += float(O.remaining[back].sum())
+    model.counters["orders_cancelled"] += int(expired.sum())
+    O.keep(~(finished | expired | ended))
+
+    # utilisation and idleness
+    util = np.divide(output, capacity, out=np.zeros(n), where=capacity > 0)
+    E.utilisation = util
+    busy = util >= cfg.assets.expand_utilisation
+    E.high_util_months = np.where(busy & E.alive, E.high_util_months + 1, 0)
+    E.idle_months = np.where(E.alive & (output <= 0), E.idle_months + 1, 0)

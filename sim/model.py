@@ -1,0 +1,166 @@
+"""SocialOutsourcingModel: builds the world from a Scenario and orders the monthly step.
+
+The model owns the bulk state (struct-of-arrays tables in ``sim.state``); each mechanism in
+``sim.mechanisms`` is a function over those arrays; Mesa agents are handles on their rows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import mesa
+import numpy as np
+
+from sim import state
+from sim.agents import Enterprise, Member, Mission, PrivateMarket, PublicClient
+from sim.mechanisms import (
+    assets,
+    closure,
+    contracting,
+    demand,
+    events,
+    finance,
+    formation,
+    marketing,
+    payments,
+    production,
+    workforce,
+)
+from sim.outputs import Recorder
+from sim.scenario import LINES, Scenario
+
+
+class SocialOutsourcingModel(mesa.Model):
+    """IT social enterprises, their members, the mission and their clients, month by month."""
+
+    def __init__(self, scenario: Scenario, seed: int | None = None, record_ledger: bool = False):
+        seed = scenario.seed if seed is None else int(seed)
+        super().__init__(rng=seed)
+        self.seed = seed
+        self.config = scenario
+        self.t = 0
+        self._streams: dict[str, np.random.Generator] = {}
+        self._line_params: dict[str, np.ndarray] = {}
+        self.mission_active = scenario.mission.active_at_start
+        self.delay_extra = 0.0
+        self.delay_shock_until = -1
+        self.records_stock = float(scenario.demand.digitisation.initial_stock)
+        self.counters: Counter[str] = Counter()
+        self.messages: list[tuple[int, str]] = []
+        self.casual_cost = np.zeros(0)
+
+        self.E = state.enterprise_table()
+        self.M = state.member_table()
+        self.C = state.client_table()
+        self.O = state.order_table()
+        self.I = state.invoice_table()
+        self.A = state.asset_table()
+        self.enterprises: dict[int, Enterprise] = {}
+        self.members: dict[int, Member] = {}
+
+        demand.init_clients(self)
+        self.clients = [PublicClient(self, i) for i in range(self.C.n)]
+        self.mission = Mission(self)
+        self.private_market = PrivateMarket(self)
+        self.events_by_month = events.by_month(self)
+        self.formation_plan = formation.plan(self)
+        self.record_ledger = record_ledger
+        self.ledger_rows: list[dict[str, np.ndarray]] = []
+        self.recorder = Recorder(self)
+
+    # ------------------------------------------------------------------ helpers for mechanisms
+    def rng_for(self, mechanism: str) -> np.random.Generator:
+        """The random stream of one mechanism (spawned from the run seed and its name)."""
+        g = self._streams.get(mechanism)
+        if g is None:
+            g = self._streams[mechanism] = state.stream(self.seed, mechanism)
+        return g
+
+    def line_param(self, name: str) -> np.ndarray:
+        """A per-line parameter as an array indexed by line code."""
+        v = self._line_params.get(name)
+        if v is None:
+            v = np.array([getattr(line, name) for line in self.config.lines.by_code()])
+            self._line_params[name] = v
+        return v
+
+    def set_config(self, scenario: Scenario) -> None:
+        """Replace the parameters from this month on (dated ``set`` events)."""
+        self.config = scenario
+        self._line_params.clear()
+
+    @staticmethod
+    def line_name(code: int) -> str:
+        return LINES[code]
+
+    def log(self, message: str) -> None:
+        """Record what happened this month, for the dashboard's explanation panel."""
+        self.messages.append((self.t, message))
+
+    def register_enterprises(self, rows: np.ndarray) -> None:
+        for r in rows:
+            self.enterprises[int(r)] = Enterprise(self, int(r))
+
+    def register_members(self, rows: np.ndarray) -> None:
+        for r in rows:
+            self.members[int(r)] = Member(self, int(r))
+
+    @property
+    def date(self) -> str:
+        """Current month as YYYY-MM."""
+        y, m = map(int, self.config.start.split("-"))
+        k = (m - 1) + self.t
+        return f"{y + k // 12:04d}-{k % 12 + 1:02d}"
+
+    @property
+    def finished(self) -> bool:
+        return self.t >= self.config.months
+
+    # ------------------------------------------------------------------ the monthly step
+    def step(self) -> None:
+        """One month: events, formation, demand, contracting, production, payments, finance,
+        workforce, assets, closure, data collection."""
+        if self.finished:
+            self.running = False
+            return
+        E = self.E
+        E.cash_in_month = 0.0
+        E.cash_out_month = 0.0
+        cash_before = E.cash.copy()
+
+        events.apply(self)
+        formation.form(self)
+        contracting.end_school_contracts(self, demand.insource(self))
+        contracting.assign_schools(self)
+        contracting.allocate_public(self, demand.public_orders(self))
+        contracting.allocate_public(self, demand.maintenance_offers(self), recurring=True)
+        contracting.allocate_private(self, *demand.private_orders(self))
+        production.produce(self)
+        marketing.adopt(self)
+        payments.collect(self)
+        finance.settle(self)
+        workforce.step(self)
+        assets.fail(self)
+        assets.reinvest(self)
+        closure.step(self)
+
+        if self.record_ledger:
+            n = E.n
+            before = np.zeros(n)
+            before[: len(cash_before)] = cash_before
+            self.ledger_rows.append(
+                {
+                    "before": before,
+                    "in": E.cash_in_month.copy(),
+                    "out": E.cash_out_month.copy(),
+                    "after": E.cash.copy(),
+                }
+            )
+        self.recorder.collect(self)
+        self.t += 1
+        if self.finished:
+            self.running = False
+
+    def run(self) -> None:
+        """Run to the end of the horizon."""
+        self.run_for(self.config.months - self.t)

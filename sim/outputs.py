@@ -1,0 +1,330 @@
+"""What a run records and writes: monthly model-level series, a yearly enterprise and member
+panel, one row per unit and per member, and a summary; written as Parquet plus summary.json,
+atomically (temporary folder, then rename) so that an interrupted write leaves nothing half-done.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.mechanisms import assets, closure, payments, production, workforce
+from sim.scenario import LINES, Scenario, month_index
+from sim.state import tally
+
+if TYPE_CHECKING:
+    from sim.model import SocialOutsourcingModel
+
+TABLES = ("timeseries", "enterprises", "enterprise_years", "members", "member_years")
+
+
+def month_dates(start: str, months: int) -> pd.DatetimeIndex:
+    """First day of each simulated month."""
+    return pd.date_range(f"{start}-01", periods=months, freq="MS").as_unit("s")
+
+
+class Recorder:
+    """Collects model-level series every month and the yearly panels every December."""
+
+    def __init__(self, model: SocialOutsourcingModel):
+        self.monthly: list[dict[str, Any]] = []
+        self.enterprise_years: list[pd.DataFrame] = []
+        self.member_years: list[pd.DataFrame] = []
+
+    def collect(self, model: SocialOutsourcingModel) -> None:
+        """Record this month (and the year's panel in its last month)."""
+        E, M = model.E, model.M
+        alive = E.alive
+        members, _ = production.member_strength(model)
+        active = M.left < 0
+        earn = M.earnings[active]
+        share = earn / (earn + M.other_income[active]) if len(earn) else earn
+        arrears = payments.arrears(model)
+        row: dict[str, Any] = {"month": model.t}
+        for code, line in enumerate(LINES):
+            row[f"alive_{line}"] = int((alive & (E.line == code)).sum())
+        row.update(
+            units_alive=int(alive.sum()),
+            units_founded=int(E.n),
+            units_closed=int((E.closed >= 0).sum()),
+            core_members=int(members[alive].sum()),
+            employees=int(E.employees[alive].sum()),
+            casual_workers=int(E.casuals[alive].sum()),
+            mean_member_earnings=float(earn.mean()) if len(earn) else 0.0,
+            household_income_share=float(share.mean()) if len(share) else 0.0,
+            revenue=float(E.revenue_month[alive].sum()),
+            revenue_private=float(E.revenue_private_month[alive].sum()),
+            cash=float(E.cash[alive].sum()),
+            receivables=float(payments.receivables(model).sum()),
+            arrears=float(arrears.sum()),
+            loan_balance=float(E.loan_balance[alive].sum()),
+            units_in_arrears=int((alive & (arrears > 0)).sum()),
+            units_marketing=int((alive & E.markets_self).sum()),
+            working_pcs=int(assets.working_pcs(model).sum()),
+            records_stock=float(model.records_stock),
+            schools_insourced=int((model.C.insourced >= 0).sum()),
+            mission_active=bool(model.mission_active),
+            public_orders=int(model.counters["public_orders"]),
+            public_orders_won=int(model.counters["public_orders_won"]),
+        )
+        self.monthly.append(row)
+        if model.t % 12 == 11 or model.t == model.config.months - 1:
+            self._year(model, arrears, members)
+
+    def _year(
+        self, model: SocialOutsourcingModel, arrears: np.ndarray, members: np.ndarray
+    ) -> None:
+        E, M = model.E, model.M
+        year = int(model.date[:4])
+        y0 = model.t - (model.t % 12)
+        rows = np.flatnonzero((E.closed < 0) | (E.closed >= y0))
+        pay_months = tally(M.enterprise, M.months_year, E.n)
+        pay_total = tally(M.enterprise, M.earn_year, E.n)
+        self.enterprise_years.append(
+            pd.DataFrame(
+                {
+                    "enterprise_id": rows.astype(np.int64),
+                    "year": np.full(len(rows), year, dtype=np.int64),
+                    "alive": E.alive[rows].copy(),
+                    "core_members": members[rows].astype(np.int64),
+                    "employees": (E.employees[rows] + E.casuals[rows]).astype(np.int64),
+                    "revenue": E.revenue_year[rows].copy(),
+                    "revenue_private": E.revenue_private_year[rows].copy(),
+                    "arrears": arrears[rows].copy(),
+                    "cash": E.cash[rows].copy(),
+                    "loan_balance": E.loan_balance[rows].copy(),
+                    "asset_value": assets.value_by_enterprise(model)[rows],
+                    "mean_member_earnings": np.divide(
+                        pay_total[rows],
+                        pay_months[rows],
+                        out=np.zeros(len(rows)),
+                        where=pay_months[rows] > 0,
+                    ),
+                    "working_pcs": assets.working_pcs(model)[rows].astype(np.int64),
+                    "markets_self": E.markets_self[rows].copy(),
+                    "reputation": E.reputation[rows].copy(),
+                }
+            )
+        )
+        had = np.flatnonzero(M.months_year > 0)
+        monthly_earn = M.earn_year[had] / M.months_year[had]
+        self.member_years.append(
+            pd.DataFrame(
+                {
+                    "member_id": had.astype(np.int64),
+                    "year": np.full(len(had), year, dtype=np.int64),
+                    "monthly_earnings": monthly_earn,
+                    "household_income_share": np.divide(
+                        monthly_earn,
+                        monthly_earn + M.other_income[had],
+                        out=np.zeros(len(had)),
+                        where=(monthly_earn + M.other_income[had]) > 0,
+                    ),
+                }
+            )
+        )
+        E.revenue_year = 0.0
+        E.revenue_private_year = 0.0
+        M.earn_year = 0.0
+        M.months_year = 0
+
+
+@dataclass
+class RunResult:
+    """Everything one run produced: tables as DataFrames, and a summary."""
+
+    scenario: Scenario
+    seed: int
+    timeseries: pd.DataFrame
+    enterprises: pd.DataFrame
+    enterprise_years: pd.DataFrame
+    members: pd.DataFrame
+    member_years: pd.DataFrame
+    summary: dict[str, Any] = field(default_factory=dict)
+    messages: list[tuple[str, str]] = field(default_factory=list)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The five output tables by name."""
+        return {name: getattr(self, name) for name in TABLES}
+
+
+def _dates(index: np.ndarray, dates: pd.DatetimeIndex) -> pd.Series:
+    index = np.asarray(index)
+    out = pd.Series(pd.NaT, index=range(len(index)), dtype="datetime64[s]")
+    ok = index >= 0
+    out[ok] = dates[index[ok]]
+    return out
+
+
+def result(model: SocialOutsourcingModel) -> RunResult:
+    """Assemble the run's tables and summary from a finished model."""
+    cfg = model.config
+    dates = month_dates(cfg.start, cfg.months)
+    rec = model.recorder
+    ts = pd.DataFrame(rec.monthly)
+    ts.insert(0, "date", dates[: len(ts)])
+    E, M = model.E, model.M
+    n = E.n
+    ents = pd.DataFrame(
+        {
+            "enterprise_id": np.arange(n, dtype=np.int64),
+            "line": pd.Series([LINES[c] for c in E.line], dtype="string"),
+            "founded": _dates(E.founded, dates),
+            "closed": _dates(E.closed, dates),
+            "closure_reason": pd.Series(
+                [closure.CLOSURE_REASONS[r] or None for r in E.closure_reason], dtype="string"
+            ),
+            "markets_self": E.markets_self.copy(),
+            "loans_taken": E.loans_taken.copy(),
+            "loan_repaid": _dates(E.loan_repaid_month, dates),
+            "pawned_gold": E.pawned_ever.copy(),
+            "paid_late": E.late_paid_ever.copy(),
+            "reinvested_usd": E.reinvested_usd.copy(),
+            "reputation": E.reputation.copy(),
+        }
+    )
+    mem = pd.DataFrame(
+        {
+            "member_id": np.arange(M.n, dtype=np.int64),
+            "enterprise_id": M.enterprise.copy(),
+            "joined": _dates(M.joined, dates),
+            "left": _dates(M.left, dates),
+            "leave_reason": pd.Series(
+                [workforce.LEAVE_REASONS[r] or None for r in M.leave_reason], dtype="string"
+            ),
+            "education_years": M.education.copy(),
+        }
+    )
+    ey = _concat(rec.enterprise_years)
+    my = _concat(rec.member_years)
+    res = RunResult(
+        cfg,
+        model.seed,
+        ts,
+        ents,
+        ey,
+        mem,
+        my,
+        messages=[(model_date(cfg.start, t), m) for t, m in model.messages],
+    )
+    res.summary = summarise(res)
+    return res
+
+
+def model_date(start: str, t: int) -> str:
+    y, m = map(int, start.split("-"))
+    k = m - 1 + t
+    return f"{y + k // 12:04d}-{k % 12 + 1:02d}"
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def survival_at(ents: pd.DataFrame, years: int, end: pd.Timestamp) -> float | None:
+    """Share of units still open ``years`` after founding, among units observed that long."""
+    horizon = pd.DateOffset(years=years)
+    observed = ents[ents["founded"] + horizon <= end + pd.DateOffset(months=1)]
+    if observed.empty:
+        return None
+    ok = observed["closed"].isna() | (observed["closed"] >= observed["founded"] + horizon)
+    return float(ok.mean())
+
+
+def summarise(res: RunResult) -> dict[str, Any]:
+    """Headline figures of a run (what ``sosim run`` prints and summary.json stores)."""
+    cfg = res.scenario
+    ts, ents = res.timeseries, res.enterprises
+    end = ts["date"].iloc[-1]
+    last = ts.iloc[-1]
+    fw = min(max(month_index(cfg.field_work, cfg.start), 0), len(ts) - 1)
+    fwrow = ts.iloc[fw]
+    fw_year = int(cfg.field_work[:4])
+    my = res.member_years
+    fw_members = my[my["year"] == fw_year] if not my.empty else my
+    founded_by_line = ents.groupby("line")["enterprise_id"].count().to_dict()
+    by_2008 = ents[ents["founded"] < pd.Timestamp("2009-01-01")]
+    reasons = ents["closure_reason"].dropna().value_counts().to_dict()
+    fw_date = pd.Timestamp(f"{cfg.field_work}-01")
+    open_at_fw = ents[
+        (ents["founded"] <= fw_date) & (ents["closed"].isna() | (ents["closed"] > fw_date))
+    ]
+    repaid_at_fw = (open_at_fw["loan_repaid"] <= fw_date).mean() if len(open_at_fw) else None
+    return {
+        "scenario": cfg.name,
+        "seed": res.seed,
+        "start": cfg.start,
+        "end": cfg.end,
+        "units_founded": int(len(ents)),
+        "units_founded_by_line": {k: int(v) for k, v in sorted(founded_by_line.items())},
+        "units_founded_by_2008": int(len(by_2008)),
+        "units_alive_end": int(last["units_alive"]),
+        "units_alive_end_by_line": {line: int(last[f"alive_{line}"]) for line in LINES},
+        "units_alive_field_work": int(fwrow["units_alive"]),
+        "share_alive_end": float(last["units_alive"] / max(len(ents), 1)),
+        "survival_5y": survival_at(ents, 5, end),
+        "survival_10y": survival_at(ents, 10, end),
+        "closures_by_reason": {k: int(v) for k, v in sorted(reasons.items())},
+        "mean_member_earnings_field_work": float(fw_members["monthly_earnings"].mean())
+        if len(fw_members)
+        else None,
+        "household_income_share_field_work": float(fw_members["household_income_share"].mean())
+        if len(fw_members)
+        else None,
+        "mean_member_earnings_end": float(last["mean_member_earnings"]),
+        "core_members_per_unit_field_work": float(fwrow["core_members"] / fwrow["units_alive"])
+        if fwrow["units_alive"]
+        else None,
+        "loans_repaid_share_field_work": None if repaid_at_fw is None else float(repaid_at_fw),
+        "arrears_end_usd": float(last["arrears"]),
+        "arrears_field_work_usd": float(fwrow["arrears"]),
+        "public_orders_won_share": float(last["public_orders_won"] / last["public_orders"])
+        if last["public_orders"]
+        else None,
+    }
+
+
+def _atomic_dir(out: Path) -> Path:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+
+
+def write(res: RunResult, out: str | Path, version: str) -> Path:
+    """Write the tables as Parquet and summary.json into ``out``, replacing it atomically."""
+    out = Path(out)
+    tmp = _atomic_dir(out)
+    try:
+        for name, df in res.tables().items():
+            table = pa.Table.from_pandas(df, preserve_index=False)
+            pq.write_table(table, tmp / f"{name}.parquet", compression="zstd")
+        meta = {
+            "version": version,
+            "seed": res.seed,
+            "summary": res.summary,
+            "scenario": res.scenario.model_dump(mode="json"),
+        }
+        (tmp / "summary.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+        for f in tmp.iterdir():
+            with open(f, "rb") as fh:
+                os.fsync(fh.fileno())
+        if out.exists():
+            old = out.parent / f".{out.name}.old-{os.getpid()}"
+            out.rename(old)
+            tmp.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out

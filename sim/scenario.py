@@ -1,0 +1,842 @@
+"""Scenario schema: every parameter of the model, with its default, unit, bounds and source.
+
+A scenario is a YAML file validated against this pydantic tree (``extra="forbid"``), so a
+misspelled key or an impossible value fails before a run starts. Files may ``extends:`` another
+file (deep merge; ``events`` accumulate) and carry dated ``events`` that change the world during
+a run. Defaults live here once; ``scenarios/kerala_baseline.yaml`` restates them with sources.
+
+Sources abbreviated in descriptions: HA2010 = Heeks & Arun (2010), J. Int. Dev. 22:441-454;
+UNCTAD2010 = UNCTAD Information Economy Report 2010, box III.5; see ``shared/domain.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+LINES: tuple[str, ...] = ("training", "data_entry", "hardware")
+"""Lines of business, in the order used for array codes (0, 1, 2)."""
+
+_YM = re.compile(r"^(\d{4})-(\d{1,2})$")
+
+
+def parse_year_month(value: Any) -> str:
+    """Normalise a month given as ``YYYY-MM``, a year, or a YAML date to ``YYYY-MM``."""
+    if isinstance(value, bool):
+        raise ValueError("expected a month as YYYY-MM")
+    if isinstance(value, int):
+        if not 1900 <= value <= 2200:
+            raise ValueError(f"year {value} out of range 1900-2200")
+        return f"{value:04d}-01"
+    if isinstance(value, _dt.date):
+        return f"{value.year:04d}-{value.month:02d}"
+    if isinstance(value, str):
+        m = _YM.match(value.strip())
+        if m:
+            year, month = int(m.group(1)), int(m.group(2))
+            if 1 <= month <= 12 and 1900 <= year <= 2200:
+                return f"{year:04d}-{month:02d}"
+    raise ValueError(f"expected a month as YYYY-MM, got {value!r}")
+
+
+def month_index(ym: str, start: str) -> int:
+    """Months from ``start`` to ``ym`` (both ``YYYY-MM``)."""
+    y1, m1 = map(int, ym.split("-"))
+    y0, m0 = map(int, start.split("-"))
+    return (y1 - y0) * 12 + (m1 - m0)
+
+
+YearMonth = Annotated[str, Field(json_schema_extra={"format": "year-month"})]
+
+
+def P(default: Any, unit: str, description: str, source: str = "assumption", **kw: Any) -> Any:
+    """A parameter field: default, unit and source recorded in the JSON Schema."""
+    return Field(
+        default,
+        description=f"{description} [{unit}] (source: {source})",
+        json_schema_extra={"unit": unit, "source": source},
+        **kw,
+    )
+
+
+class Strict(BaseModel):
+    """Base for every section: unknown keys are errors, defaults are validated too."""
+
+    model_config = ConfigDict(extra="forbid", validate_default=True, validate_assignment=True)
+
+
+# --------------------------------------------------------------------------- formation / mission
+class Formation(Strict):
+    """How the mission forms and finances a new enterprise."""
+
+    schedule: dict[Literal["training", "data_entry", "hardware"], dict[int, int]] = Field(
+        default_factory=lambda: {
+            "training": {
+                2000: 10,
+                2001: 30,
+                2002: 35,
+                2003: 30,
+                2004: 20,
+                2005: 12,
+                2006: 8,
+                2007: 4,
+                2008: 2,
+            },
+            "data_entry": {
+                1999: 2,
+                2000: 12,
+                2001: 16,
+                2002: 14,
+                2003: 12,
+                2004: 10,
+                2005: 6,
+                2006: 4,
+                2007: 2,
+            },
+            "hardware": {2002: 1, 2003: 1, 2004: 1},
+        },
+        description="Units the mission forms per line and calendar year [units/year] (source: "
+        "HA2010 - pilots of 1-2 units in 1999, >200 units by 2005-06, 232 IT units by 2008: "
+        "151 training, 78 data entry, 3 hardware; yearly split is an assumption)",
+    )
+    founding_members: int = P(10, "women", "Core members at formation", "HA2010", ge=1, le=100)
+    member_stake_usd: float = P(30.0, "US$/member", "Each member's own investment", "HA2010", ge=0)
+    grant_multiple: float = P(
+        10.0, "x stakes", "Government grant as a multiple of the members' stakes", "HA2010", ge=0
+    )
+    bank_loan_usd: float = P(
+        2750.0, "US$", "Bank loan at formation (about half of ~US$5,500 capital)", "HA2010", ge=0
+    )
+    loan_term_months: int = P(60, "months", "Term of the formation loan", "HA2010", ge=1, le=360)
+    loan_annual_interest: float = P(
+        0.09, "1/year", "Interest on bank loans (priority-sector lending)", ge=0, le=1
+    )
+    education_years: list[float] = P(
+        [12.0, 15.0],
+        "years",
+        "Members' schooling, drawn evenly from these values",
+        "HA2010 - pre-degree (12) or bachelor's (15), mean 13.5",
+    )
+
+    @field_validator("schedule")
+    @classmethod
+    def _counts_non_negative(cls, v: dict[str, dict[int, int]]) -> dict[str, dict[int, int]]:
+        for line, years in v.items():
+            for year, n in years.items():
+                if n < 0:
+                    raise ValueError(f"{line}.{year}: count must be >= 0, got {n}")
+                if not 1900 <= year <= 2200:
+                    raise ValueError(f"{line}: year {year} out of range")
+        return v
+
+
+class Mission(Strict):
+    """The intermediary (Kudumbashree / SPEM)."""
+
+    active_at_start: bool = P(
+        True, "flag", "Mission brokers, forms and finances from the start", "HA2010"
+    )
+    direct_order_share: float = P(
+        0.6,
+        "share",
+        "Share of public orders a state ruling lets agencies give directly to the "
+        "mission while it is active (the rest are open tenders)",
+        ge=0,
+        le=1,
+    )
+    consortium_max_units: int = P(
+        4, "units", "Most units the mission combines into one consortium bid", "HA2010", ge=1
+    )
+    school_reassign_prob: float = P(
+        0.15,
+        "1/month",
+        "Chance a month that the mission assigns a school to a training unit that has none",
+        ge=0,
+        le=1,
+    )
+    further_loan_needs_mission: bool = P(
+        False, "flag", "Further (reinvestment) loans need the mission's backing", "assumption"
+    )
+
+
+# --------------------------------------------------------------------------- lines of business
+class Line(Strict):
+    """Technology and costs of one line of business; output is counted in the line's unit."""
+
+    output_unit: str = Field("unit", description="What one unit of output is (for reading)")
+    price_usd: float = P(1.0, "US$/output unit", "Price social enterprises charge", ge=0)
+    output_per_person: float = P(10.0, "output units/person-month", "Labour productivity", gt=0)
+    output_per_pc: float = P(10.0, "output units/PC-month", "Output one working PC supports", gt=0)
+    initial_pcs: int = P(7, "PCs", "PCs bought at formation", "HA2010 - about 7", ge=0)
+    max_pcs: int = P(12, "PCs", "Most PCs a unit expands to", "HA2010 - ~10 after 2-3 years", ge=0)
+    other_assets_usd: float = P(
+        800.0, "US$", "Software, printer and furniture bought at formation", "HA2010", ge=0
+    )
+    fixed_cost_usd: float = P(40.0, "US$/month", "Rent, power, consumables", ge=0)
+    casual_pay_share: float = P(
+        0.55, "share of price", "Piece-rate pay of casual workers per output unit", ge=0, le=1
+    )
+    seats_per_pc: float = P(2.0, "people/PC", "Workers a PC supports across shifts", gt=0)
+    private_orders_per_month: float = P(
+        0.3, "orders/month", "Private orders a self-marketing unit finds a month", ge=0
+    )
+    private_order_size: float = P(50.0, "output units", "Mean size of a private order", gt=0)
+    private_price_multiple: float = P(
+        1.0, "x price", "Private clients' price relative to the public price", ge=0
+    )
+
+
+def _default_lines() -> dict[str, Line]:
+    return {
+        "training": Line(
+            output_unit="student-month",
+            price_usd=0.41,
+            output_per_person=120,
+            output_per_pc=110,
+            initial_pcs=6,
+            max_pcs=10,
+            other_assets_usd=600,
+            fixed_cost_usd=15,
+            casual_pay_share=0.5,
+            seats_per_pc=1.5,
+            private_orders_per_month=1.0,
+            private_order_size=400,
+            private_price_multiple=1.5,
+        ),
+        "data_entry": Line(
+            output_unit="thousand records",
+            price_usd=5.0,
+            output_per_person=14,
+            output_per_pc=24,
+            initial_pcs=7,
+            max_pcs=12,
+            other_assets_usd=900,
+            fixed_cost_usd=45,
+            casual_pay_share=0.55,
+            seats_per_pc=2.0,
+            private_orders_per_month=0.25,
+            private_order_size=60,
+            private_price_multiple=1.0,
+        ),
+        "hardware": Line(
+            output_unit="PC assembled",
+            price_usd=45.0,
+            output_per_person=1.5,
+            output_per_pc=6,
+            initial_pcs=5,
+            max_pcs=8,
+            other_assets_usd=1500,
+            fixed_cost_usd=60,
+            casual_pay_share=0.4,
+            seats_per_pc=2.0,
+            private_orders_per_month=0.5,
+            private_order_size=3,
+            private_price_multiple=1.2,
+        ),
+    }
+
+
+class Lines(Strict):
+    """The three lines of business."""
+
+    training: Line = Field(default_factory=lambda: _default_lines()["training"])
+    data_entry: Line = Field(default_factory=lambda: _default_lines()["data_entry"])
+    hardware: Line = Field(default_factory=lambda: _default_lines()["hardware"])
+
+    def by_code(self) -> list[Line]:
+        """Lines in array-code order."""
+        return [getattr(self, name) for name in LINES]
+
+
+# --------------------------------------------------------------------------- demand
+class Digitisation(Strict):
+    """Public records waiting to be digitised: a finite, slowly replenished stock."""
+
+    initial_stock: float = P(
+        2_000_000, "thousand records", "Paper records awaiting digitisation in 1999", gt=0
+    )
+    new_records_per_month: float = P(
+        1500, "thousand records/month", "New paper records added to the stock", ge=0
+    )
+    orders_per_month: float = P(
+        40, "orders/month", "Public digitisation orders issued when the stock is full", ge=0
+    )
+    mean_order_size: float = P(400, "thousand records", "Mean order size (lognormal)", gt=0)
+    order_size_sigma: float = P(0.8, "log units", "Spread of order size", ge=0, le=3)
+    deadline_months: int = P(10, "months", "Months to deliver an order", ge=1)
+    depletion_elasticity: float = P(
+        1.0, "-", "How order flow falls as the stock runs down (flow ~ stock share^e)", ge=0
+    )
+
+
+class Schools(Strict):
+    """Schools that buy IT training, and their insourcing."""
+
+    pool_size: int = P(400, "schools", "Schools without IT staff that the mission can assign", ge=0)
+    mean_students: float = P(
+        1100,
+        "students",
+        "Students trained per school a month",
+        "HA2010 - 485 in the example unit; mean is an assumption",
+        gt=0,
+    )
+    insourcing_annual_rate: float = P(
+        0.03, "1/year", "Chance a year that a school sets up its own lab and teachers", ge=0, le=1
+    )
+
+
+class HardwareDemand(Strict):
+    """Public PC orders and annual maintenance contracts."""
+
+    orders_per_month: float = P(2.0, "orders/month", "Public PC purchase orders", ge=0)
+    mean_order_size: float = P(8, "PCs", "Mean PCs per order", gt=0)
+    deadline_months: int = P(3, "months", "Months to deliver", ge=1)
+    amc_per_month: float = P(0.5, "contracts/month", "New maintenance contracts offered", ge=0)
+    amc_usd_per_month: float = P(60, "US$/month", "Value of one maintenance contract", ge=0)
+    amc_months: int = P(12, "months", "Length of a maintenance contract", "HA2010 - annual", ge=1)
+
+
+class Demand(Strict):
+    """Public-sector demand by line."""
+
+    digitisation: Digitisation = Field(default_factory=Digitisation)
+    schools: Schools = Field(default_factory=Schools)
+    hardware: HardwareDemand = Field(default_factory=HardwareDemand)
+
+
+class Contracting(Strict):
+    """Open tenders: social enterprises against private firms."""
+
+    private_firm_price_multiple: float = P(
+        3.5,
+        "x social price",
+        "Private firms' bid relative to the social enterprise's",
+        "HA2010 - US$30-40k private bids vs US$10k",
+        ge=0,
+    )
+    win_intercept: float = P(-3.5, "logit", "Tender win log-odds at equal price", le=20, ge=-20)
+    win_price_coef: float = P(2.0, "logit per log price ratio", "Weight of price advantage", ge=0)
+    win_reputation_coef: float = P(2.0, "logit per unit reputation", "Weight of reputation", ge=0)
+    win_capacity_coef: float = P(1.0, "logit", "Weight of being able to do the whole order", ge=0)
+    reputation_initial: float = P(0.5, "0-1", "Reputation of a new unit", ge=0, le=1)
+    reputation_gain: float = P(
+        0.08, "share", "Step toward 1 on an order delivered in time", ge=0, le=1
+    )
+    reputation_loss: float = P(0.25, "share", "Step toward 0 on an order not delivered", ge=0, le=1)
+
+
+class Payments(Strict):
+    """When clients pay."""
+
+    terms_months: int = P(
+        1, "months", "Contractual payment term", "MSMED Act 2006 s.15: <= 45 days", ge=0, le=12
+    )
+    public_mean_delay_months: float = P(
+        4.0,
+        "months",
+        "Mean delay past terms of a public client (each client draws its own)",
+        "HA2010 - 3, 6, even 12 months late",
+        ge=0,
+        le=60,
+    )
+    client_delay_shape: float = P(
+        2.0, "-", "Gamma shape of clients' mean delays (lower = more unequal)", gt=0
+    )
+    private_mean_delay_months: float = P(
+        1.0, "months", "Mean delay of private clients", ge=0, le=60
+    )
+
+
+class Finance(Strict):
+    """Cash management, bridging and default."""
+
+    buffer_months: float = P(
+        2.0, "months of costs", "Cash kept back before members are paid", ge=0, le=24
+    )
+    asset_reserve_share: float = P(
+        0.5,
+        "share",
+        "Share of accumulated depreciation kept back to replace IT assets",
+        "HA2010 - units set money aside for reinvestment; share is an assumption",
+        ge=0,
+        le=1,
+    )
+    payout_share: float = P(0.6, "share", "Share of free cash paid to members a month", ge=0, le=1)
+    max_member_pay_usd: float = P(120, "US$/month", "Most a member draws a month", ge=0)
+    prepay_share: float = P(
+        0.3,
+        "share",
+        "Share of free cash used to prepay the loan when members are paid well",
+        ge=0,
+        le=1,
+    )
+    prepay_threshold_usd: float = P(
+        45,
+        "US$/member-month",
+        "Member pay at which a unit starts prepaying its loan",
+        "HA2010 - average earnings US$45",
+        ge=0,
+    )
+    pawn_usd_per_member: float = P(
+        60,
+        "US$/member",
+        "Gold a member can pawn to bridge a cash gap",
+        "HA2010 - members pawned gold to meet instalments",
+        ge=0,
+    )
+    pawn_monthly_interest: float = P(0.015, "1/month", "Interest on pawn loans", ge=0, le=1)
+    missed_instalments_to_default: int = P(
+        6, "instalments", "Missed loan instalments that make the bank call the loan", ge=1
+    )
+    further_loan_term_months: int = P(36, "months", "Term of a reinvestment loan", ge=1)
+    max_further_loan_usd: float = P(
+        2500, "US$", "Largest reinvestment loan", "HA2010 - further ~US$2,500", ge=0
+    )
+
+
+class Workforce(Strict):
+    """Members leaving, replacement and skills."""
+
+    marriage_annual_rate: float = P(0.06, "1/year", "Members leaving on marriage", ge=0, le=1)
+    other_job_annual_rate: float = P(0.035, "1/year", "Members leaving for another job", ge=0, le=1)
+    migration_annual_rate: float = P(0.0, "1/year", "Members migrating to towns", ge=0, le=1)
+    new_member_prob: float = P(
+        0.2,
+        "share",
+        "Chance a leaver is replaced by a new member (else by an employee)",
+        ge=0,
+        le=1,
+    )
+    replace_prob: float = P(0.9, "share", "Chance a leaver is replaced at all", ge=0, le=1)
+    replace_min_utilisation: float = P(
+        0.5,
+        "share",
+        "A leaver is replaced by an employee only if the unit used at least this "
+        "share of its capacity last month",
+        ge=0,
+        le=1,
+    )
+    recruit_below: int = P(
+        6, "women", "Core size below which a unit recruits a new member for a leaver", ge=0
+    )
+    recruit_prob_when_short: float = P(
+        0.9,
+        "share",
+        "Chance a short-handed unit finds a new member (no mission needed)",
+        ge=0,
+        le=1,
+    )
+    employee_wage_usd: float = P(38, "US$/month", "Wage of a hired employee", ge=0)
+    skill_max: float = P(1.6, "x entry skill", "Skill of an experienced member", ge=1)
+    skill_months: float = P(18, "months", "Time scale of learning on the job", gt=0)
+    rotation_months: int = P(18, "months", "Leader/deputy/secretary roles rotate", "HA2010", ge=1)
+    other_income_usd: float = P(
+        60, "US$/month", "Median income of the rest of a member's household (lognormal)", gt=0
+    )
+    other_income_sigma: float = P(0.7, "log units", "Spread of other household income", ge=0, le=3)
+
+
+class Assets(Strict):
+    """IT assets: price, depreciation, failure and reinvestment."""
+
+    pc_price_usd: float = P(
+        550,
+        "US$",
+        "Price of a PC in 1999",
+        "HA2010 - ~7 PCs from US$5,500 with software and printer",
+        gt=0,
+    )
+    pc_price_annual_change: float = P(
+        -0.06, "1/year", "Yearly change of PC prices", ge=-0.5, le=0.5
+    )
+    depreciation_rate: float = P(
+        0.40,
+        "1/year",
+        "Declining-balance depreciation of IT assets",
+        "Income Tax Act: 40% a year on written-down value",
+        ge=0,
+        le=1,
+    )
+    failure_scale_months: float = P(
+        66, "months", "Weibull scale of PC life", "Companies Act Sch. II: 3-6 years", gt=0
+    )
+    failure_shape: float = P(3.0, "-", "Weibull shape (ageing) of PC life", gt=0)
+    expand_utilisation: float = P(
+        0.9, "share", "Utilisation above which a unit adds a PC", ge=0, le=1
+    )
+
+
+class Marketing(Strict):
+    """Units' own marketing beside the mission's."""
+
+    adopt_prob_when_idle: float = P(
+        0.04,
+        "1/month",
+        "Chance a month that an under-used unit starts marketing itself",
+        ge=0,
+        le=1,
+    )
+    idle_utilisation: float = P(
+        0.6, "share", "Utilisation below which a unit looks for work", ge=0, le=1
+    )
+    cost_usd: float = P(10, "US$/month", "Cost of marketing", ge=0)
+
+
+class Closure(Strict):
+    """When a unit closes."""
+
+    min_core_members: int = P(3, "women", "Fewest members with which a unit can run", ge=0)
+    idle_months: int = P(12, "months", "Months without any work before a unit gives up", ge=1)
+    distress_months: int = P(
+        6, "months", "Consecutive months unable to meet costs before insolvency", ge=1
+    )
+
+
+# --------------------------------------------------------------------------- events
+class EventBase(Strict):
+    date: YearMonth = Field(description="Month the event takes effect (YYYY-MM)")
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _ym(cls, v: Any) -> str:
+        return parse_year_month(v)
+
+
+class MissionWithdraws(EventBase):
+    """The mission stops brokering, forming and backing units."""
+
+    do: Literal["mission_withdraws"]
+
+
+class MissionReturns(EventBase):
+    """The mission resumes its support."""
+
+    do: Literal["mission_returns"]
+
+
+class PaymentDelayShock(EventBase):
+    """Public clients pay later for a while."""
+
+    do: Literal["payment_delay_shock"]
+    extra_months: float = P(
+        6, "months", "Added delay on invoices issued during the shock", ge=0, le=60
+    )
+    duration_months: int = P(12, "months", "How long the shock lasts", ge=1)
+
+
+class DigitisationDrive(EventBase):
+    """A computerisation drive adds records to digitise."""
+
+    do: Literal["digitisation_drive"]
+    records: float = P(200_000, "thousand records", "Records added to the stock", ge=0)
+
+
+class SetValues(EventBase):
+    """Set scenario values (dotted paths) from this month on."""
+
+    do: Literal["set"]
+    values: dict[str, Any] = Field(description="dotted.path: new value")
+
+
+Event = Annotated[
+    MissionWithdraws | MissionReturns | PaymentDelayShock | DigitisationDrive | SetValues,
+    Field(discriminator="do"),
+]
+
+
+# --------------------------------------------------------------------------- scenario
+class Scenario(Strict):
+    """One world to simulate: all parameters and dated events."""
+
+    name: str = Field("scenario", description="Short name used in outputs")
+    description: str = Field("", description="What this scenario asks")
+    seed: int = Field(0, ge=0, description="Seed of the run's random streams")
+    start: YearMonth = Field("1999-01", description="First simulated month (YYYY-MM)")
+    end: YearMonth = Field("2020-12", description="Last simulated month (YYYY-MM)")
+    field_work: YearMonth = Field(
+        "2005-06", description="Month of the field survey, for summaries (source: HA2010)"
+    )
+    formation: Formation = Field(default_factory=Formation)
+    mission: Mission = Field(default_factory=Mission)
+    lines: Lines = Field(default_factory=Lines)
+    demand: Demand = Field(default_factory=Demand)
+    contracting: Contracting = Field(default_factory=Contracting)
+    payments: Payments = Field(default_factory=Payments)
+    finance: Finance = Field(default_factory=Finance)
+    workforce: Workforce = Field(default_factory=Workforce)
+    assets: Assets = Field(default_factory=Assets)
+    marketing: Marketing = Field(default_factory=Marketing)
+    closure: Closure = Field(default_factory=Closure)
+    events: list[Event] = Field(default_factory=list, description="Dated changes")
+
+    @field_validator("start", "end", "field_work", mode="before")
+    @classmethod
+    def _ym(cls, v: Any) -> str:
+        return parse_year_month(v)
+
+    @model_validator(mode="after")
+    def _dates_in_horizon(self) -> Scenario:
+        n = self.months
+        if n < 1:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        for i, ev in enumerate(self.events):
+            k = month_index(ev.date, self.start)
+            if not 0 <= k < n:
+                raise ValueError(
+                    f"events.{i}.date: {ev.date} is outside the horizon {self.start}..{self.end}"
+                )
+        return self
+
+    @property
+    def months(self) -> int:
+        """Number of simulated months."""
+        return month_index(self.end, self.start) + 1
+
+
+# =========================================================================== loading & errors
+class ScenarioError(Exception):
+    """Invalid scenario input: a list of (file, key path, reason) problems."""
+
+    def __init__(self, problems: list[tuple[str, str, str]]):
+        self.problems = problems
+        super().__init__(self.format())
+
+    def format(self) -> str:
+        """One line per problem: ``file: key.path: reason``."""
+        lines = []
+        for file, path, reason in self.problems:
+            where = ": ".join(p for p in (file, path) if p)
+            lines.append(f"{where}: {reason}" if where else reason)
+        return "\n".join(lines)
+
+
+MAX_YAML_BYTES = 2_000_000
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Read a YAML mapping with the safe loader, turning every failure into a ScenarioError."""
+    f = str(path)
+    if not path.exists():
+        raise ScenarioError([(f, "", "file not found")])
+    if path.is_dir():
+        raise ScenarioError([(f, "", "is a directory, expected a YAML file")])
+    raw = path.read_bytes()
+    if len(raw) > MAX_YAML_BYTES:
+        raise ScenarioError([(f, "", f"file larger than {MAX_YAML_BYTES} bytes")])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError([(f, "", "not a UTF-8 text file")]) from None
+    try:
+        data = _load_safely(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ScenarioError([(f, "", f"malformed YAML: {at}{problem}")]) from None
+    if data is None:
+        raise ScenarioError([(f, "", "empty file, expected a mapping of scenario keys")])
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            [(f, "", f"expected a mapping at top level, got {type(data).__name__}")]
+        )
+    return data
+
+
+class _AliasLimitedLoader(yaml.SafeLoader):
+    """Safe loader that refuses alias-heavy documents (billion-laughs)."""
+
+    max_aliases = 100
+
+    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        if self.check_event(yaml.AliasEvent):
+            self._aliases = getattr(self, "_aliases", 0) + 1
+            if self._aliases > self.max_aliases:
+                raise yaml.YAMLError("too many aliases (possible YAML bomb)")
+        return super().compose_node(parent, index)
+
+
+def _load_safely(text: str) -> Any:
+    return yaml.load(text, Loader=_AliasLimitedLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        if k == "events" and isinstance(v, list) and isinstance(out.get(k), list):
+            out[k] = list(out[k]) + list(v)
+        elif isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _deep_merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def resolve_file(path: str | Path, _stack: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Read a scenario file and everything it ``extends:``, merged into one raw mapping."""
+    p = Path(path)
+    key = p.resolve()
+    if key in _stack:
+        chain = " -> ".join(str(s.name) for s in (*_stack, key))
+        raise ScenarioError([(str(_stack[-1]), "extends", f"cycle of extends: {chain}")])
+    data = read_yaml(p)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise ScenarioError([(str(p), "extends", "expected a file name")])
+    target = (p.parent / parent) if not Path(parent).is_absolute() else Path(parent)
+    if not target.exists():
+        raise ScenarioError([(str(p), "extends", f"file not found: {parent}")])
+    base = resolve_file(target, (*_stack, key))
+    return _deep_merge(base, data)
+
+
+def set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
+    """Set ``a.b.c = value`` in a nested mapping, creating mappings on the way."""
+    parts = dotted.split(".")
+    cur = data
+    for part in parts[:-1]:
+        nxt = cur.get(part)
+        if not isinstance(nxt, dict):
+            nxt = {}
+            cur[part] = nxt
+        cur = nxt
+    cur[parts[-1]] = value
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """Parse ``dotted.path=value`` (value read as YAML, so 9, 0.5, true, [1, 2] work)."""
+    if "=" not in text:
+        raise ScenarioError([("--set", text, "expected dotted.path=value")])
+    key, _, raw = text.partition("=")
+    key = key.strip()
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*", key):
+        raise ScenarioError(
+            [("--set", key, "expected a dotted key path like payments.terms_months")]
+        )
+    try:
+        value = _load_safely(raw) if raw.strip() else None
+    except yaml.YAMLError:
+        raise ScenarioError([("--set", key, f"cannot read value {raw!r}")]) from None
+    return key, value
+
+
+def _section_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model class found by following ``loc`` from Scenario, if any."""
+    cls: Any = Scenario
+    for part in loc:
+        if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
+            return None
+        field = cls.model_fields.get(str(part))
+        if field is None:
+            return None
+        ann = field.annotation
+        cls = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
+    return cls
+
+
+def _problems(exc: ValidationError, file: str) -> list[tuple[str, str, str]]:
+    out = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        # drop the tag pydantic inserts for unions: events.0.set.values -> events.0.values
+        loc = tuple(
+            p
+            for p in loc
+            if p
+            not in {
+                "mission_withdraws",
+                "mission_returns",
+                "payment_delay_shock",
+                "digitisation_drive",
+                "set",
+            }
+            or p == loc[-1]
+        )
+        path = ".".join(str(p) for p in loc)
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            section = _section_at(loc[:-1])
+            hint = ""
+            if section is not None:
+                close = difflib.get_close_matches(str(loc[-1]), list(section.model_fields), n=1)
+                if close:
+                    hint = f" (did you mean '{close[0]}'?)"
+            msg = f"unknown key{hint}"
+        elif msg.startswith("Value error, "):
+            msg = msg[len("Value error, ") :]
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        if err["type"] not in {"extra_forbidden", "missing"} and "input" in err:
+            shown = repr(err["input"])
+            if len(shown) < 60 and not isinstance(err["input"], dict):
+                msg = f"{msg} (got {shown})"
+        out.append((file, path, msg))
+    return out
+
+
+def validate_data(data: dict[str, Any], file: str = "<scenario>") -> Scenario:
+    """Validate a raw mapping into a Scenario, or raise ScenarioError listing every problem."""
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(_problems(exc, file)) from None
+    # dated `set` events must name real keys with valid values
+    problems: list[tuple[str, str, str]] = []
+    for i, ev in enumerate(scenario.events):
+        if isinstance(ev, SetValues):
+            for key, value in ev.values.items():
+                trial = scenario.model_dump(mode="json", exclude={"events"})
+                set_dotted(trial, key, value)
+                try:
+                    Scenario.model_validate(trial)
+                except ValidationError as exc:
+                    for _f, path, msg in _problems(exc, file):
+                        problems.append((file, f"events.{i}.values.{key}", f"{path}: {msg}"))
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
+
+
+def load_scenario(
+    path: str | Path, overrides: list[str] | dict[str, Any] | None = None, seed: int | None = None
+) -> Scenario:
+    """Load a scenario file (following ``extends:``), apply ``dotted.path=value`` overrides."""
+    data = resolve_file(path)
+    items = (
+        overrides.items()
+        if isinstance(overrides, dict)
+        else (parse_override(o) for o in (overrides or []))
+    )
+    for key, value in items:
+        set_dotted(data, key, value)
+    if seed is not None:
+        data["seed"] = seed
+    return validate_data(data, str(path))
+
+
+def scenario_with(scenario: Scenario, values: dict[str, Any]) -> Scenario:
+    """A copy of ``scenario`` with dotted-path values changed, validated."""
+    data = scenario.model_dump(mode="json")
+    for key, value in values.items():
+        set_dotted(data, key, value)
+    return validate_data(data, scenario.name)
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema of scenario files, for editors."""
+    schema = Scenario.model_json_schema()
+    schema["properties"]["extends"] = {
+        "type": "string",
+        "description": "Path of a scenario this file overlays (relative to this file)",
+    }
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "sosim scenario"
+    return schema

@@ -1,0 +1,223 @@
+"""Bulk model state as growable struct-of-arrays tables, and the run's random streams.
+
+Enterprises, members, clients, orders, invoices and IT assets are rows of NumPy columns owned
+by the model; Mesa agents are handles on those rows. Mechanisms work on whole columns at once,
+which is what makes a run take seconds (see "Performance architecture" in the design notes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import numpy as np
+
+
+class Table:
+    """Named NumPy columns sharing one row count, growing by doubling.
+
+    ``table.col`` is a view of the live rows ``[:n]``; assigning through it writes the table.
+    """
+
+    def __init__(self, columns: dict[str, tuple[Any, Any]], capacity: int = 64):
+        object.__setattr__(self, "_spec", columns)
+        object.__setattr__(self, "_cap", max(1, capacity))
+        object.__setattr__(self, "n", 0)
+        object.__setattr__(
+            self,
+            "_data",
+            {
+                name: np.full(self._cap, fill, dtype=dtype)
+                for name, (dtype, fill) in columns.items()
+            },
+        )
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        data = object.__getattribute__(self, "_data")
+        if name in data:
+            return data[name][: self.n]
+        raise AttributeError(name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in self._data:
+            self._data[name][: self.n] = value
+        else:
+            object.__setattr__(self, name, value)
+
+    def __len__(self) -> int:
+        return self.n
+
+    @property
+    def columns(self) -> list[str]:
+        """Column names."""
+        return list(self._spec)
+
+    def append(self, count: int, **values: Any) -> np.ndarray:
+        """Add ``count`` rows (columns not given take their fill value); return their indices."""
+        if count <= 0:
+            return np.empty(0, dtype=np.int64)
+        need = self.n + count
+        if need > self._cap:
+            cap = self._cap
+            while cap < need:
+                cap *= 2
+            for name, (dtype, fill) in self._spec.items():
+                grown = np.full(cap, fill, dtype=dtype)
+                grown[: self.n] = self._data[name][: self.n]
+                self._data[name] = grown
+            object.__setattr__(self, "_cap", cap)
+        idx = np.arange(self.n, need)
+        for name, value in values.items():
+            if name not in self._data:
+                raise KeyError(f"unknown column {name}")
+            self._data[name][self.n : need] = value
+        object.__setattr__(self, "n", need)
+        return idx
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Drop the rows where ``mask`` is False (for transient tables such as invoices)."""
+        k = int(mask.sum())
+        for name in self._spec:
+            col = self._data[name]
+            col[:k] = col[: self.n][mask]
+        object.__setattr__(self, "n", k)
+
+
+def stream(seed: int, name: str) -> np.random.Generator:
+    """A generator for one mechanism, seeded from the run seed and the mechanism's name.
+
+    Separate streams mean that switching one mechanism on or off does not shift the draws of
+    the others, so scenario comparisons run on common random numbers.
+    """
+    tag = int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "little")
+    return np.random.default_rng(np.random.SeedSequence([seed, tag]))
+
+
+def enterprise_table() -> Table:
+    """Columns of the enterprise table (one row per unit ever formed)."""
+    f8, i8, b1 = np.float64, np.int64, np.bool_
+    return Table(
+        {
+            "line": (i8, -1),
+            "founded": (i8, -1),
+            "closed": (i8, -1),
+            "closure_reason": (i8, 0),
+            "alive": (b1, False),
+            "cash": (f8, 0.0),
+            "loan_balance": (f8, 0.0),
+            "loan_instalment": (f8, 0.0),
+            "loan_rate": (f8, 0.0),
+            "loans_taken": (i8, 0),
+            "loan_repaid_month": (i8, -1),
+            "missed_instalments": (i8, 0),
+            "pawn_balance": (f8, 0.0),
+            "pawned_ever": (b1, False),
+            "distress_months": (i8, 0),
+            "idle_months": (i8, 0),
+            "reputation": (f8, 0.5),
+            "markets_self": (b1, False),
+            "school": (i8, -1),
+            "employees": (i8, 0),
+            "casuals": (i8, 0),
+            "capacity": (f8, 0.0),
+            "output": (f8, 0.0),
+            "utilisation": (f8, 0.0),
+            "high_util_months": (i8, 0),
+            "target_pcs": (i8, 0),
+            "member_pay": (f8, 0.0),
+            "revenue_month": (f8, 0.0),
+            "revenue_private_month": (f8, 0.0),
+            "received_month": (f8, 0.0),
+            "cash_in_month": (f8, 0.0),
+            "cash_out_month": (f8, 0.0),
+            "late_paid_ever": (b1, False),
+            "reinvested_usd": (f8, 0.0),
+            # yearly accumulators, reset every January
+            "revenue_year": (f8, 0.0),
+            "revenue_private_year": (f8, 0.0),
+        }
+    )
+
+
+def member_table() -> Table:
+    """Columns of the member table (one row per woman who ever joined as a core member)."""
+    f8, i8 = np.float64, np.int64
+    return Table(
+        {
+            "enterprise": (i8, -1),
+            "joined": (i8, -1),
+            "left": (i8, -1),
+            "leave_reason": (i8, 0),
+            "education": (f8, 0.0),
+            "skill": (f8, 1.0),
+            "role": (i8, 0),
+            "earnings": (f8, 0.0),
+            "other_income": (f8, 0.0),
+            "earn_year": (f8, 0.0),
+            "months_year": (i8, 0),
+        }
+    )
+
+
+def client_table() -> Table:
+    """Columns of the client table (public agencies, councils, schools)."""
+    f8, i8, b1 = np.float64, np.int64, np.bool_
+    return Table(
+        {
+            "kind": (i8, 0),
+            "mean_delay": (f8, 0.0),
+            "students": (f8, 0.0),
+            "insourced": (i8, -1),
+            "assigned": (b1, False),
+        }
+    )
+
+
+def order_table() -> Table:
+    """Columns of the open-order table (contracted work not yet finished)."""
+    f8, i8, b1 = np.float64, np.int64, np.bool_
+    return Table(
+        {
+            "enterprise": (i8, -1),
+            "client": (i8, -1),
+            "remaining": (f8, 0.0),
+            "qty_month": (f8, 0.0),
+            "price": (f8, 0.0),
+            "deadline": (i8, 0),
+            "private": (b1, False),
+            "recurring": (b1, False),
+            "line": (i8, -1),
+        }
+    )
+
+
+def invoice_table() -> Table:
+    """Columns of the receivables table (invoices issued, not yet paid)."""
+    f8, i8 = np.float64, np.int64
+    return Table(
+        {
+            "enterprise": (i8, -1),
+            "amount": (f8, 0.0),
+            "issued": (i8, 0),
+            "due": (i8, 0),
+            "pay": (i8, 0),
+        }
+    )
+
+
+def asset_table() -> Table:
+    """Columns of the IT-asset table (one row per PC ever bought)."""
+    f8, i8, b1 = np.float64, np.int64, np.bool_
+    return Table(
+        {
+            "enterprise": (i8, -1),
+            "bought": (i8, 0),
+            "cost": (f8, 0.0),
+            "working": (b1, False),
+        }
+    )
+
+
+def tally(index: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
+    """Sum ``weights`` by ``index`` into ``n`` float bins (float even when nothing is summed)."""
+    return np.bincount(index, weights=weights, minlength=n).astype(np.float64, copy=False)
