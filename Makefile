@@ -4,7 +4,7 @@ SHELL := /bin/bash
 VENV  := .venv
 BIN   := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-EXTRAS ?= dev
+EXTRAS ?= dev,analysis,dask,dashboard,export
 
 .PHONY: run test lint format clean
 
