@@ -65,6 +65,12 @@ def P(default: Any, unit: str, description: str, source: str = "assumption", **k
     )
 
 
+def section(cls: type[BaseModel], **kw: Any) -> Any:
+    """A nested section of the scenario, described by its class docstring."""
+    doc = (cls.__doc__ or "").strip().splitlines()[0]
+    return Field(default_factory=kw.pop("factory", cls), description=doc, **kw)
+
+
 class Strict(BaseModel):
     """Base for every section: unknown keys are errors, defaults are validated too."""
 
@@ -245,9 +251,9 @@ def _default_lines() -> dict[str, Line]:
 class Lines(Strict):
     """The three lines of business."""
 
-    training: Line = Field(default_factory=lambda: _default_lines()["training"])
-    data_entry: Line = Field(default_factory=lambda: _default_lines()["data_entry"])
-    hardware: Line = Field(default_factory=lambda: _default_lines()["hardware"])
+    training: Line = section(Line, factory=lambda: _default_lines()["training"])
+    data_entry: Line = section(Line, factory=lambda: _default_lines()["data_entry"])
+    hardware: Line = section(Line, factory=lambda: _default_lines()["hardware"])
 
     def by_code(self) -> list[Line]:
         """Lines in array-code order."""
@@ -305,9 +311,9 @@ class HardwareDemand(Strict):
 class Demand(Strict):
     """Public-sector demand by line."""
 
-    digitisation: Digitisation = Field(default_factory=Digitisation)
-    schools: Schools = Field(default_factory=Schools)
-    hardware: HardwareDemand = Field(default_factory=HardwareDemand)
+    digitisation: Digitisation = section(Digitisation)
+    schools: Schools = section(Schools)
+    hardware: HardwareDemand = section(HardwareDemand)
 
 
 class Contracting(Strict):
@@ -562,17 +568,17 @@ class Scenario(Strict):
     field_work: YearMonth = Field(
         "2005-06", description="Month of the field survey, for summaries (source: HA2010)"
     )
-    formation: Formation = Field(default_factory=Formation)
-    mission: Mission = Field(default_factory=Mission)
-    lines: Lines = Field(default_factory=Lines)
-    demand: Demand = Field(default_factory=Demand)
-    contracting: Contracting = Field(default_factory=Contracting)
-    payments: Payments = Field(default_factory=Payments)
-    finance: Finance = Field(default_factory=Finance)
-    workforce: Workforce = Field(default_factory=Workforce)
-    assets: Assets = Field(default_factory=Assets)
-    marketing: Marketing = Field(default_factory=Marketing)
-    closure: Closure = Field(default_factory=Closure)
+    formation: Formation = section(Formation)
+    mission: Mission = section(Mission)
+    lines: Lines = section(Lines)
+    demand: Demand = section(Demand)
+    contracting: Contracting = section(Contracting)
+    payments: Payments = section(Payments)
+    finance: Finance = section(Finance)
+    workforce: Workforce = section(Workforce)
+    assets: Assets = section(Assets)
+    marketing: Marketing = section(Marketing)
+    closure: Closure = section(Closure)
     events: list[Event] = Field(default_factory=list, description="Dated changes")
 
     @field_validator("start", "end", "field_work", mode="before")
@@ -585,12 +591,11 @@ class Scenario(Strict):
         n = self.months
         if n < 1:
             raise ValueError(f"end {self.end} is before start {self.start}")
+        # an event after the end simply never happens (so a horizon can be cut short with
+        # --set end=...); one before the start is a mistake
         for i, ev in enumerate(self.events):
-            k = month_index(ev.date, self.start)
-            if not 0 <= k < n:
-                raise ValueError(
-                    f"events.{i}.date: {ev.date} is outside the horizon {self.start}..{self.end}"
-                )
+            if month_index(ev.date, self.start) < 0:
+                raise ValueError(f"events.{i}.date: {ev.date} is before the start {self.start}")
         return self
 
     @property
@@ -742,6 +747,18 @@ def _section_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     return cls
 
 
+def _suggest(key: str, valid: list[str]) -> str:
+    """A "did you mean" hint for a misspelled key, or the list of valid keys."""
+    close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
+    if not close:
+        close = [v for v in valid if v.startswith(key) or key.startswith(v)][:1]
+    if not close:
+        close = difflib.get_close_matches(key, valid, n=1, cutoff=0.45)
+    if close:
+        return f" (did you mean '{close[0]}'?)"
+    return f" (valid keys: {', '.join(valid)})"
+
+
 def _problems(exc: ValidationError, file: str) -> list[tuple[str, str, str]]:
     out = []
     for err in exc.errors():
@@ -766,9 +783,7 @@ def _problems(exc: ValidationError, file: str) -> list[tuple[str, str, str]]:
             section = _section_at(loc[:-1])
             hint = ""
             if section is not None:
-                close = difflib.get_close_matches(str(loc[-1]), list(section.model_fields), n=1)
-                if close:
-                    hint = f" (did you mean '{close[0]}'?)"
+                hint = _suggest(str(loc[-1]), list(section.model_fields))
             msg = f"unknown key{hint}"
         elif msg.startswith("Value error, "):
             msg = msg[len("Value error, ") :]
@@ -799,7 +814,8 @@ def validate_data(data: dict[str, Any], file: str = "<scenario>") -> Scenario:
                     Scenario.model_validate(trial)
                 except ValidationError as exc:
                     for _f, path, msg in _problems(exc, file):
-                        problems.append((file, f"events.{i}.values.{key}", f"{path}: {msg}"))
+                        where = "" if path == key else f"{path}: "
+                        problems.append((file, f"events.{i}.values.{key}", f"{where}{msg}"))
     if problems:
         raise ScenarioError(problems)
     return scenario

@@ -1,0 +1,149 @@
+"""The sosim command: run, validate, schema, and every kind of bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from sim.cli import app
+from sim.outputs import TABLES
+from tests.conftest import BASELINE, ROOT
+
+runner = CliRunner()
+SHORT = ["--set", "end=2002-12"]
+
+
+def sosim(*args: str) -> subprocess.CompletedProcess:
+    """Run the real command in a subprocess (as a user would)."""
+    return subprocess.run([sys.executable, "-m", "sim.cli", *args], capture_output=True,
+                          text=True, cwd=ROOT, timeout=120)
+
+
+def test_run_prints_a_summary():
+    res = runner.invoke(app, ["run", str(BASELINE), "--seed", "1", *SHORT])
+    assert res.exit_code == 0, res.output
+    for word in ("training", "data_entry", "hardware", "survival", "member earnings",
+                 "household income", "arrears"):
+        assert word in res.output
+
+
+def test_run_writes_every_table_and_a_summary(tmp_path):
+    out = tmp_path / "base"
+    res = runner.invoke(app, ["run", str(BASELINE), "--seed", "1", "--out", str(out), *SHORT])
+    assert res.exit_code == 0, res.output
+    for name in TABLES:
+        df = pd.read_parquet(out / f"{name}.parquet")
+        assert len(df) > 0, name
+    meta = json.loads((out / "summary.json").read_text())
+    assert meta["seed"] == 1 and meta["version"]
+    assert meta["scenario"]["name"] == "kerala_baseline"
+    assert meta["scenario"]["end"] == "2002-12"
+    assert not list(tmp_path.glob(".*tmp*"))
+
+
+def test_no_spem_runs_too(tmp_path):
+    out = tmp_path / "no_spem"
+    res = runner.invoke(app, ["run", str(ROOT / "scenarios/no_spem.yaml"), "--seed", "1",
+                              "--out", str(out), "--set", "end=2007-12", "--quiet"])
+    assert res.exit_code == 0, res.output
+    ts = pd.read_parquet(out / "timeseries.parquet")
+    assert not ts["mission_active"].iloc[-1]
+
+
+def test_same_seed_writes_byte_identical_parquet(tmp_path):
+    for name in ("a", "b"):
+        res = runner.invoke(app, ["run", str(BASELINE), "--seed", "7", "--quiet",
+                                  "--out", str(tmp_path / name), *SHORT])
+        assert res.exit_code == 0
+    for table in TABLES:
+        a = (tmp_path / "a" / f"{table}.parquet").read_bytes()
+        b = (tmp_path / "b" / f"{table}.parquet").read_bytes()
+        assert a == b, table
+
+
+def test_rerun_replaces_an_output_folder_whole(tmp_path):
+    out = tmp_path / "o"
+    for seed in ("1", "2"):
+        assert runner.invoke(app, ["run", str(BASELINE), "--seed", seed, "--quiet",
+                                   "--out", str(out), *SHORT]).exit_code == 0
+    assert json.loads((out / "summary.json").read_text())["seed"] == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]
+
+
+def test_validate_accepts_the_shipped_scenarios():
+    for f in ("kerala_baseline.yaml", "no_spem.yaml"):
+        res = runner.invoke(app, ["validate", str(ROOT / "scenarios" / f)])
+        assert res.exit_code == 0 and res.output.startswith("ok:")
+
+
+def test_schema_prints_json_schema():
+    res = runner.invoke(app, ["schema"])
+    assert res.exit_code == 0
+    schema = json.loads(res.output)
+    assert "formation" in schema["properties"]
+
+
+BAD = {
+    "misspelled_key": ("formation:\n  grant_multipl: 5\n",
+                       "formation.grant_multipl: unknown key (did you mean 'grant_multiple'?)"),
+    "wrong_type": ("payments:\n  terms_months: soon\n", "payments.terms_months"),
+    "impossible_value": ("workforce:\n  marriage_annual_rate: 1.5\n",
+                         "workforce.marriage_annual_rate"),
+    "negative_money": ("formation:\n  bank_loan_usd: -5\n", "formation.bank_loan_usd"),
+    "malformed_yaml": ("name: [oops\n", "malformed YAML"),
+    "empty": ("", "empty file"),
+    "bad_date": ("start: 1999-13\n", "start: expected a month as YYYY-MM"),
+    "missing_extends": ("extends: nowhere.yaml\n", "extends: file not found: nowhere.yaml"),
+    "python_tag": ("name: !!python/object/apply:os.system ['true']\n", "malformed YAML"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_input_exits_2_with_file_key_and_reason_and_writes_nothing(tmp_path, case):
+    text, expected = BAD[case]
+    f = tmp_path / f"{case}.yaml"
+    f.write_text(text)
+    out = tmp_path / "out"
+    proc = sosim("run", str(f), "--out", str(out))
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert str(f) in lines[0] and expected in lines[0]
+    assert not out.exists()
+
+
+def test_missing_file_and_extends_cycle_exit_2(tmp_path):
+    proc = sosim("validate", str(tmp_path / "nope.yaml"))
+    assert proc.returncode == 2 and "file not found" in proc.stderr
+    (tmp_path / "a.yaml").write_text("extends: b.yaml\n")
+    (tmp_path / "b.yaml").write_text("extends: a.yaml\n")
+    proc = sosim("validate", str(tmp_path / "a.yaml"))
+    assert proc.returncode == 2 and "cycle of extends" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_several_problems_are_listed_one_per_line(tmp_path):
+    f = tmp_path / "x.yaml"
+    f.write_text("payments:\n  terms_months: soon\n  public_mean_delay_months: -1\n")
+    proc = sosim("validate", str(f))
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 2
+
+
+def test_bad_override_exits_2(tmp_path):
+    proc = sosim("run", str(BASELINE), "--set", "payments.delay=3", "--out", str(tmp_path / "o"))
+    assert proc.returncode == 2 and "payments.delay: unknown key" in proc.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_out_pointing_at_a_file_exits_2(tmp_path):
+    f = tmp_path / "file"
+    f.write_text("x")
+    res = runner.invoke(app, ["run", str(BASELINE), "--out", str(f), *SHORT])
+    assert res.exit_code == 2

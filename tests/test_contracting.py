@@ -1,0 +1,66 @@
+"""Contracting: schools assigned, direct orders, tenders, private work."""
+
+import numpy as np
+
+from sim.mechanisms import contracting, demand
+from tests.mech_helpers import world_with_units
+
+
+def one_order(m, qty=100.0, line=demand.DATA_ENTRY):
+    return demand.Offers(np.array([line]), np.array([0]), np.array([qty]), np.array([5.0]),
+                         np.array([m.t + 6]))
+
+
+def test_new_training_units_are_assigned_a_school_with_a_recurring_contract():
+    m = world_with_units([0, 0, 1])
+    contracting.assign_schools(m)
+    assert (m.E.school[:2] >= 0).all() and m.E.school[2] == -1
+    assert m.O.recurring.sum() == 2
+    assert set(m.O.client[m.O.recurring]) == set(m.E.school[:2])
+
+
+def test_insourced_school_ends_its_contract():
+    m = world_with_units([0])
+    contracting.assign_schools(m)
+    school = m.E.school[0]
+    contracting.end_school_contracts(m, np.array([school]))
+    assert m.E.school[0] == -1
+    assert (m.O.remaining[m.O.client == school] == 0).all()
+
+
+def test_direct_orders_go_to_units_of_the_right_line():
+    m = world_with_units([0, 1, 1], **{"mission.direct_order_share": 1.0})
+    contracting.allocate_public(m, one_order(m))
+    assert set(m.O.enterprise) <= {1, 2} and m.O.n >= 1
+    assert m.O.remaining.sum() == np.float64(100.0)
+
+
+def test_a_consortium_splits_a_large_order_over_several_units():
+    m = world_with_units([1, 1, 1, 1, 1], **{"mission.direct_order_share": 1.0,
+                                              "mission.consortium_max_units": 3})
+    contracting.allocate_public(m, one_order(m, qty=2000.0))
+    assert len(set(m.O.enterprise)) == 3
+
+
+def win_rate(price_multiple: float, seeds=range(300)) -> float:
+    wins = 0
+    for s in seeds:
+        m = world_with_units([1], seed=s, **{"mission.direct_order_share": 0.0,
+                                             "contracting.private_firm_price_multiple":
+                                                 price_multiple})
+        contracting.allocate_public(m, one_order(m))
+        wins += m.O.n > 0
+    return wins / len(seeds)
+
+
+def test_cheaper_bids_win_more_tenders():
+    assert win_rate(4.0) > win_rate(1.0) + 0.2
+
+
+def test_without_the_mission_only_self_marketing_units_bid():
+    m = world_with_units([1, 1], **{"mission.direct_order_share": 1.0})
+    m.mission_active = False
+    m.E.markets_self[1] = True
+    for _ in range(50):
+        contracting.allocate_public(m, one_order(m))
+    assert set(m.O.enterprise) <= {1}

@@ -1,0 +1,70 @@
+"""Demand: a depleting records stock, schools and their insourcing, private work."""
+
+import numpy as np
+import pytest
+
+from sim.mechanisms import demand
+from sim.model import SocialOutsourcingModel
+from tests.mech_helpers import quiet_world, world_with_units
+
+
+def test_digitisation_orders_deplete_the_stock_and_never_exceed_it():
+    m = SocialOutsourcingModel(quiet_world(**{
+        "demand.digitisation.initial_stock": 5000,
+        "demand.digitisation.new_records_per_month": 0,
+        "demand.digitisation.orders_per_month": 20}), seed=1)
+    total = 0.0
+    for _ in range(24):
+        offers = demand.public_orders(m)
+        de = offers.line == demand.DATA_ENTRY
+        total += offers.qty[de].sum()
+        m.t += 1
+    assert total == pytest.approx(5000 - m.records_stock)
+    assert m.records_stock >= 0
+
+
+def test_order_flow_falls_as_the_stock_runs_down():
+    counts = {}
+    for stock_share in (1.0, 0.25):
+        m = SocialOutsourcingModel(quiet_world(**{
+            "demand.digitisation.new_records_per_month": 0,
+            "demand.digitisation.mean_order_size": 1}), seed=2)
+        m.records_stock = stock_share * m.config.demand.digitisation.initial_stock
+        n = 0
+        for _ in range(200):
+            n += int((demand.public_orders(m).line == demand.DATA_ENTRY).sum())
+        counts[stock_share] = n / 200
+    # elasticity 1: a quarter of the stock gives about a quarter of the orders
+    assert counts[0.25] / counts[1.0] == pytest.approx(0.25, abs=0.05)
+
+
+def test_schools_insource_at_the_stated_annual_rate():
+    rate = 0.2
+    m = SocialOutsourcingModel(quiet_world(**{"demand.schools.pool_size": 4000,
+                                              "demand.schools.insourcing_annual_rate": rate}),
+                               seed=3)
+    for _ in range(12):
+        demand.insource(m)
+        m.t += 1
+    schools = m.C.kind == demand.SCHOOL
+    share = (m.C.insourced[schools] >= 0).mean()
+    assert share == pytest.approx(rate, abs=0.02)
+
+
+def test_only_self_marketing_units_find_private_work():
+    m = world_with_units([1, 1, 1, 1])
+    m.E.markets_self[[0, 1]] = True
+    ents = []
+    for _ in range(60):
+        ent, offers = demand.private_orders(m)
+        ents.extend(ent.tolist())
+        assert (offers.client == -1).all()
+    assert ents and set(ents) <= {0, 1}
+
+
+def test_each_public_client_has_its_own_mean_payment_delay():
+    m = SocialOutsourcingModel(quiet_world(), seed=1)
+    d = m.C.mean_delay
+    assert d.std() > 0.5
+    assert d.mean() == pytest.approx(m.config.payments.public_mean_delay_months, rel=0.15)
+    assert np.all(d >= 0)

@@ -1,0 +1,48 @@
+"""Dated events change the world from their month on."""
+
+import pytest
+
+from sim import run
+from sim.model import SocialOutsourcingModel
+from sim.scenario import scenario_with
+from tests.conftest import step_until
+
+
+def test_mission_withdraws_and_returns(short):
+    s = scenario_with(short, {"events": [{"date": "2001-01", "do": "mission_withdraws"},
+                                         {"date": "2002-01", "do": "mission_returns"}]})
+    m = SocialOutsourcingModel(s, seed=1)
+    step_until(m, 24)
+    assert m.mission_active  # month 24 (2001-01) has not been stepped yet
+    m.step()
+    assert not m.mission_active
+    step_until(m, 37)
+    assert m.mission_active
+    assert any("withdrew" in text for _, text in m.messages)
+
+
+def test_a_digitisation_drive_adds_records(short):
+    s = scenario_with(short, {"events": [{"date": "2001-01", "do": "digitisation_drive",
+                                          "records": 1e6}]})
+    with_drive = run(s, seed=1).timeseries.set_index("date")["records_stock"]
+    without = run(short, seed=1).timeseries.set_index("date")["records_stock"]
+    jump = with_drive["2001-01-01"] - without["2001-01-01"]
+    assert jump == pytest.approx(1e6, rel=0.05)
+
+
+def test_set_event_changes_a_parameter_from_its_month(short):
+    s = scenario_with(short, {"events": [{"date": "2002-01", "do": "set",
+                                          "values": {"payments.terms_months": 5}}]})
+    m = SocialOutsourcingModel(s, seed=1)
+    step_until(m, 36)
+    assert m.config.payments.terms_months == 1
+    m.step()
+    assert m.config.payments.terms_months == 5
+
+
+def test_payment_delay_shock_raises_arrears(short):
+    shocked = scenario_with(short, {"events": [{"date": "2002-01", "do": "payment_delay_shock",
+                                                "extra_months": 12, "duration_months": 24}]})
+    a = run(shocked, seed=1).timeseries.set_index("date")["arrears"]["2003-06-01"]
+    b = run(short, seed=1).timeseries.set_index("date")["arrears"]["2003-06-01"]
+    assert a > 1.5 * b
