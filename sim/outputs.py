@@ -189,6 +189,8 @@ def result(model: SocialOutsourcingModel) -> RunResult:
             "loan_repaid": _dates(E.loan_repaid_month, dates),
             "pawned_gold": E.pawned_ever.copy(),
             "paid_late": E.late_paid_ever.copy(),
+        "first_paid_late": _dates(E.first_paid_late, dates),
+        "further_loan": _dates(E.further_loan, dates),
             "reinvested_usd": E.reinvested_usd.copy(),
             "reputation": E.reputation.copy(),
         }

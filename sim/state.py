@@ -131,6 +131,8 @@ def enterprise_table() -> Table:
             "cash_in_month": (f8, 0.0),
             "cash_out_month": (f8, 0.0),
             "late_paid_ever": (b1, False),
+            "first_paid_late": (i8, -1),
+            "further_loan": (i8, -1),
             "reinvested_usd": (f8, 0.0),
             # yearly accumulators, reset every January
             "revenue_year": (f8, 0.0),

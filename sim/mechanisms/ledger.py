@@ -51,4 +51,6 @@ def lend(
     E.loan_balance[idx] += principal
     E.loan_rate[idx] = rate
     E.loan_instalment[idx] = annuity(E.loan_balance[idx], rate, months)
+    again = idx[(E.loans_taken[idx] >= 1) & (E.further_loan[idx] < 0)]
+    E.further_loan[again] = model.t
     E.loans_taken[idx] += 1

@@ -56,6 +56,7 @@ def collect(model: SocialOutsourcingModel) -> None:
         np.add.at(E.received_month, ent, amount)
         late = ent[I.pay[paid] > I.due[paid]]
         E.late_paid_ever[late] = True
+        E.first_paid_late[late[E.first_paid_late[late] < 0]] = model.t
     I.keep(~paid)
 
 
