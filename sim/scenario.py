@@ -123,6 +123,11 @@ class Formation(Strict):
     loan_annual_interest: float = P(
         0.09, "1/year", "Interest on bank loans (priority-sector lending)", ge=0, le=1
     )
+    productivity_sigma: float = P(
+        0.0, "log units", "Spread of units' overall efficiency (management, organisation) "
+        "drawn at formation; 0 makes all units alike", "HA2010 - units differ; one performed "
+        "poorly; the spread is an assumption", ge=0, le=2,
+    )
     education_years: list[float] = P(
         [12.0, 15.0],
         "years",
@@ -292,6 +297,9 @@ class Schools(Strict):
         "HA2010 - 485 in the example unit; mean is an assumption",
         gt=0,
     )
+    students_sigma: float = P(
+        0.3, "log units", "Spread of school sizes (lognormal around the mean)", ge=0, le=2
+    )
     insourcing_annual_rate: float = P(
         0.03, "1/year", "Chance a year that a school sets up its own lab and teachers", ge=0, le=1
     )
@@ -401,6 +409,11 @@ class Finance(Strict):
         6, "instalments", "Missed loan instalments that make the bank call the loan", ge=1
     )
     further_loan_term_months: int = P(36, "months", "Term of a reinvestment loan", ge=1)
+    further_loan_max_balance_usd: float = P(
+        0.0, "US$", "A unit in good standing may borrow again while its loan balance is at "
+        "most this", "HA2010 - at least a third took further loans to update or expand IT; "
+        "the threshold is an assumption", ge=0,
+    )
     max_further_loan_usd: float = P(
         2500, "US$", "Largest reinvestment loan", "HA2010 - further ~US$2,500", ge=0
     )

@@ -119,6 +119,7 @@ def enterprise_table() -> Table:
             "school": (i8, -1),
             "employees": (i8, 0),
             "casuals": (i8, 0),
+            "productivity": (f8, 1.0),
             "capacity": (f8, 0.0),
             "output": (f8, 0.0),
             "utilisation": (f8, 0.0),

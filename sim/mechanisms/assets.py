@@ -104,7 +104,9 @@ def reinvest(model: SocialOutsourcingModel) -> None:
     buffer = cfg.finance.buffer_months * finance.fixed_outgoings(model)[need]
     spare = E.cash[need] - buffer
     affordable = np.clip(np.floor(spare / price), 0, None).astype(np.int64)
-    short = (affordable < deficit) & (E.loan_balance[need] <= 0) & (E.missed_instalments[need] == 0)
+    good_standing = (E.missed_instalments[need] == 0) & (
+        E.loan_balance[need] <= cfg.finance.further_loan_max_balance_usd)
+    short = (affordable < deficit) & good_standing
     if cfg.mission.further_loan_needs_mission and not model.mission_active:
         short[:] = False
     if short.any():

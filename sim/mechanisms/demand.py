@@ -47,18 +47,10 @@ def init_clients(model: SocialOutsourcingModel) -> None:
     mean = cfg.payments.public_mean_delay_months
     shape = cfg.payments.client_delay_shape
     delay = rng.gamma(shape, mean / shape, size=len(kinds)) if mean > 0 else np.zeros(len(kinds))
-    students = np.where(
-        kinds == SCHOOL,
-        np.maximum(
-            50,
-            rng.normal(
-                cfg.demand.schools.mean_students,
-                0.3 * cfg.demand.schools.mean_students,
-                size=len(kinds),
-            ),
-        ),
-        0.0,
-    )
+    sc = cfg.demand.schools
+    size = sc.mean_students * np.exp(sc.students_sigma * rng.standard_normal(len(kinds))
+                                      - sc.students_sigma**2 / 2)
+    students = np.where(kinds == SCHOOL, np.maximum(20.0, size), 0.0)
     C.append(len(kinds), kind=kinds, mean_delay=delay, students=students)
     model.agencies = np.flatnonzero(C.kind == AGENCY)
 

@@ -59,6 +59,10 @@ def found(model: SocialOutsourcingModel, lines: np.ndarray) -> np.ndarray:
         reputation=cfg.contracting.reputation_initial,
     )
     E.target_pcs[idx] = model.line_param("initial_pcs")[lines]
+    sigma = fm.productivity_sigma
+    if sigma > 0:
+        z = model.rng_for("heterogeneity").standard_normal(n)
+        E.productivity[idx] = np.exp(sigma * z - sigma**2 / 2)
 
     # finance: stakes + grant + bank loan
     stakes = fm.founding_members * fm.member_stake_usd

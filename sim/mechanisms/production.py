@@ -34,8 +34,8 @@ def potential_capacity(model: SocialOutsourcingModel) -> np.ndarray:
     E = model.E
     _, skill = member_strength(model)
     pcs = assets.working_pcs(model)
-    per_person = model.line_param("output_per_person")[E.line]
-    pc_cap = pcs * model.line_param("output_per_pc")[E.line]
+    per_person = model.line_param("output_per_person")[E.line] * E.productivity
+    pc_cap = pcs * model.line_param("output_per_pc")[E.line] * E.productivity
     seats = pcs * model.line_param("seats_per_pc")[E.line]
     people = np.maximum(skill + E.employees, 0) + np.maximum(seats - skill - E.employees, 0)
     cap = np.minimum(people * per_person, pc_cap)
@@ -66,8 +66,8 @@ def produce(model: SocialOutsourcingModel) -> None:
     members, skill = member_strength(model)
     pcs = assets.working_pcs(model)
     line = E.line
-    per_person = model.line_param("output_per_person")[line]
-    pc_cap = pcs * model.line_param("output_per_pc")[line]
+    per_person = model.line_param("output_per_person")[line] * E.productivity
+    pc_cap = pcs * model.line_param("output_per_pc")[line] * E.productivity
     seats = pcs * model.line_param("seats_per_pc")[line]
     core_cap = (skill + E.employees) * per_person
     want = np.where(O.recurring, O.qty_month, O.remaining)
