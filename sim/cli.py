@@ -55,6 +55,13 @@ def _fmt(value: float | None, pattern: str = "{:.1%}") -> str:
     return "-" if value is None else pattern.format(value)
 
 
+def _num(x: float) -> str:
+    """A figure for a table: thousands separated, otherwise three significant digits."""
+    if x != x:  # NaN
+        return "-"
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
+
+
 def print_summary(summary: dict, elapsed: float | None = None) -> None:
     """A readable summary of one run."""
     s = summary
@@ -158,6 +165,49 @@ def schema(
         sys.stdout.write(text + "\n")
     else:
         out.write_text(text + "\n")
+
+
+@app.command()
+def patterns(
+    scenario: ScenarioArg,
+    reps: Annotated[int, typer.Option(min=1, help="Seeded replications")] = 30,
+    seed: Annotated[int, typer.Option(help="Root seed of the replications")] = 0,
+    workers: Annotated[int | None, typer.Option(min=1, help="Processes (default: all cores)")]
+    = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the table as JSON")]
+    = None,
+    set_: SetOpt = None,
+) -> None:
+    """Check a scenario against the observed Kerala patterns (analysis/patterns.yaml)."""
+    from analysis.patterns import check_patterns, load_patterns
+
+    cfg = _load(scenario, set_)
+    try:
+        pats = load_patterns()
+    except ScenarioError as exc:
+        fail(exc)
+    t0 = time.perf_counter()
+    report = check_patterns(cfg, reps=reps, root_seed=seed, workers=workers, patterns=pats)
+    t = Table(title=f"{cfg.name}: {reps} replications, root seed {seed}", header_style="bold")
+    for col, just in (("pattern", "left"), ("level", "left"), ("observed", "right"),
+                      ("model mean", "right"), ("model 5-95%", "right"), ("target", "left"),
+                      ("met", "center")):
+        t.add_column(col, justify=just, no_wrap=True)  # type: ignore[arg-type]
+    for row in report.table.itertuples():
+        target = ("in units' 5-95%" if row.target.startswith("observed within")
+                  else row.target.replace("+-", "±"))
+        t.add_row(row.pattern, row.level, _num(row.observed), _num(row.model_mean),
+                  f"{_num(row.model_p05)} – {_num(row.model_p95)}", target,
+                  "[green]yes[/]" if row.met else "[red]no[/]")
+    Console(width=max(console.width, 110), soft_wrap=True).print(t)
+    console.print(f"  patterns met: {int(report.table['met'].sum())} of {len(report.table)} "
+                  f"({report.share_met:.0%}) in {time.perf_counter() - t0:.1f} s",
+                  highlight=False)
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = json_out.with_name(f".{json_out.name}.tmp")
+        tmp.write_text(json.dumps(report.to_json(), indent=2) + "\n")
+        tmp.replace(json_out)
 
 
 def main() -> None:

@@ -124,7 +124,7 @@ class Formation(Strict):
         0.09, "1/year", "Interest on bank loans (priority-sector lending)", ge=0, le=1
     )
     productivity_sigma: float = P(
-        0.0, "log units", "Spread of units' overall efficiency (management, organisation) "
+        0.285, "log units", "Spread of units' overall efficiency (management, organisation) "
         "drawn at formation; 0 makes all units alike", "HA2010 - units differ; one performed "
         "poorly; the spread is an assumption", ge=0, le=2,
     )
@@ -154,7 +154,7 @@ class Mission(Strict):
         True, "flag", "Mission brokers, forms and finances from the start", "HA2010"
     )
     direct_order_share: float = P(
-        0.6,
+        0.321,
         "share",
         "Share of public orders a state ruling lets agencies give directly to the "
         "mission while it is active (the rest are open tenders)",
@@ -216,7 +216,7 @@ def _default_lines() -> dict[str, Line]:
             fixed_cost_usd=15,
             casual_pay_share=0.5,
             seats_per_pc=1.5,
-            private_orders_per_month=1.0,
+            private_orders_per_month=1.29,
             private_order_size=400,
             private_price_multiple=1.5,
         ),
@@ -276,7 +276,7 @@ class Digitisation(Strict):
         1500, "thousand records/month", "New paper records added to the stock", ge=0
     )
     orders_per_month: float = P(
-        40, "orders/month", "Public digitisation orders issued when the stock is full", ge=0
+        79.7, "orders/month", "Public digitisation orders issued when the stock is full", ge=0
     )
     mean_order_size: float = P(400, "thousand records", "Mean order size (lognormal)", gt=0)
     order_size_sigma: float = P(0.8, "log units", "Spread of order size", ge=0, le=3)
@@ -291,14 +291,14 @@ class Schools(Strict):
 
     pool_size: int = P(400, "schools", "Schools without IT staff that the mission can assign", ge=0)
     mean_students: float = P(
-        1100,
+        726,
         "students",
         "Students trained per school a month",
         "HA2010 - 485 in the example unit; mean is an assumption",
         gt=0,
     )
     students_sigma: float = P(
-        0.3, "log units", "Spread of school sizes (lognormal around the mean)", ge=0, le=2
+        0.582, "log units", "Spread of school sizes (lognormal around the mean)", ge=0, le=2
     )
     insourcing_annual_rate: float = P(
         0.03, "1/year", "Chance a year that a school sets up its own lab and teachers", ge=0, le=1
@@ -308,7 +308,7 @@ class Schools(Strict):
 class HardwareDemand(Strict):
     """Public PC orders and annual maintenance contracts."""
 
-    orders_per_month: float = P(2.0, "orders/month", "Public PC purchase orders", ge=0)
+    orders_per_month: float = P(5.55, "orders/month", "Public PC purchase orders", ge=0)
     mean_order_size: float = P(8, "PCs", "Mean PCs per order", gt=0)
     deadline_months: int = P(3, "months", "Months to deliver", ge=1)
     amc_per_month: float = P(0.5, "contracts/month", "New maintenance contracts offered", ge=0)
@@ -334,7 +334,7 @@ class Contracting(Strict):
         "HA2010 - US$30-40k private bids vs US$10k",
         ge=0,
     )
-    win_intercept: float = P(-3.5, "logit", "Tender win log-odds at equal price", le=20, ge=-20)
+    win_intercept: float = P(-5.25, "logit", "Tender win log-odds at equal price", le=20, ge=-20)
     win_price_coef: float = P(2.0, "logit per log price ratio", "Weight of price advantage", ge=0)
     win_reputation_coef: float = P(2.0, "logit per unit reputation", "Weight of reputation", ge=0)
     win_capacity_coef: float = P(1.0, "logit", "Weight of being able to do the whole order", ge=0)
@@ -381,7 +381,9 @@ class Finance(Strict):
         ge=0,
         le=1,
     )
-    payout_share: float = P(0.6, "share", "Share of free cash paid to members a month", ge=0, le=1)
+    payout_share: float = P(
+        0.821, "share", "Share of free cash paid to members a month", ge=0, le=1
+    )
     max_member_pay_usd: float = P(120, "US$/month", "Most a member draws a month", ge=0)
     prepay_share: float = P(
         0.3,
@@ -410,7 +412,7 @@ class Finance(Strict):
     )
     further_loan_term_months: int = P(36, "months", "Term of a reinvestment loan", ge=1)
     further_loan_max_balance_usd: float = P(
-        0.0, "US$", "A unit in good standing may borrow again while its loan balance is at "
+        1610, "US$", "A unit in good standing may borrow again while its loan balance is at "
         "most this", "HA2010 - at least a third took further loans to update or expand IT; "
         "the threshold is an assumption", ge=0,
     )
@@ -426,7 +428,7 @@ class Workforce(Strict):
     other_job_annual_rate: float = P(0.035, "1/year", "Members leaving for another job", ge=0, le=1)
     migration_annual_rate: float = P(0.0, "1/year", "Members migrating to towns", ge=0, le=1)
     new_member_prob: float = P(
-        0.2,
+        0.197,
         "share",
         "Chance a leaver is replaced by a new member (else by an employee)",
         ge=0,
@@ -456,7 +458,7 @@ class Workforce(Strict):
     skill_months: float = P(18, "months", "Time scale of learning on the job", gt=0)
     rotation_months: int = P(18, "months", "Leader/deputy/secretary roles rotate", "HA2010", ge=1)
     other_income_usd: float = P(
-        60, "US$/month", "Median income of the rest of a member's household (lognormal)", gt=0
+        42.2, "US$/month", "Median income of the rest of a member's household (lognormal)", gt=0
     )
     other_income_sigma: float = P(0.7, "log units", "Spread of other household income", ge=0, le=3)
 
@@ -495,14 +497,14 @@ class Marketing(Strict):
     """Units' own marketing beside the mission's."""
 
     adopt_prob_when_idle: float = P(
-        0.04,
+        0.104,
         "1/month",
         "Chance a month that an under-used unit starts marketing itself",
         ge=0,
         le=1,
     )
     idle_utilisation: float = P(
-        0.6, "share", "Utilisation below which a unit looks for work", ge=0, le=1
+        0.922, "share", "Utilisation below which a unit looks for work", ge=0, le=1
     )
     cost_usd: float = P(10, "US$/month", "Cost of marketing", ge=0)
 

@@ -10,8 +10,9 @@ from sim.scenario import Scenario, scenario_with
 
 
 def quiet_world(**values) -> Scenario:
-    """A scenario with no scheduled formation and the given overrides."""
-    base = {"formation.schedule": {}, "end": "2010-12"}
+    """A scenario with no scheduled formation and the given overrides; units are equally
+    efficient (``productivity_sigma`` 0) so that capacities can be worked out by hand."""
+    base = {"formation.schedule": {}, "end": "2010-12", "formation.productivity_sigma": 0.0}
     base.update(values)
     return scenario_with(Scenario(), base)
 

@@ -48,3 +48,13 @@ def test_no_formation_without_the_mission():
         formation.form(m)
         m.t += 1
     assert m.E.n == 0
+
+
+def test_unit_efficiency_is_lognormal_with_mean_one():
+    """2,000 units, sigma 0.3: mean 1 within 0.02 (4 standard errors), log-sd 0.3 within 0.02."""
+    m = world_with_units([1] * 2000, **{"formation.productivity_sigma": 0.3})
+    e = m.E.productivity
+    assert e.mean() == pytest.approx(1.0, abs=0.02)
+    assert np.log(e).std() == pytest.approx(0.3, abs=0.02)
+    flat = world_with_units([1] * 5, **{"formation.productivity_sigma": 0.0})
+    assert (flat.E.productivity == 1.0).all()
