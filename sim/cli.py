@@ -103,8 +103,8 @@ def print_summary(summary: dict, elapsed: float | None = None) -> None:
             _fmt(s["loans_repaid_share_field_work"]) + "  (observed ~50%)",
         ),
         (
-            "public orders won by the units",
-            _fmt(s["public_orders_won_share"]) + "  (observed ~70%)",
+            "public orders won by the units, field-work year",
+            _fmt(s["public_orders_won_share_field_work"]) + "  (observed ~70%)",
         ),
         (
             "arrears at field work / at end",
@@ -112,7 +112,7 @@ def print_summary(summary: dict, elapsed: float | None = None) -> None:
         ),
     ]
     for label, value in rows:
-        console.print(f"  {label:<44} {value}", highlight=False)
+        console.print(f"  {label:<48} {value}", highlight=False)
     if elapsed is not None:
         console.print(f"  [dim]simulated in {elapsed:.2f} s[/]")
 

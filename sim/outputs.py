@@ -249,15 +249,20 @@ def summarise(res: RunResult) -> dict[str, Any]:
     ts, ents = res.timeseries, res.enterprises
     end = ts["date"].iloc[-1]
     last = ts.iloc[-1]
-    fw = min(max(month_index(cfg.field_work, cfg.start), 0), len(ts) - 1)
-    fwrow = ts.iloc[fw]
+    # stock figures "at field work" are read at the end of the field-work year and flows over
+    # that year, as in analysis/patterns.yaml
     fw_year = int(cfg.field_work[:4])
+    fw = min(max(month_index(f"{fw_year}-12", cfg.start), 0), len(ts) - 1)
+    fwrow = ts.iloc[fw]
+    prev = ts.iloc[fw - 12] if fw >= 12 else None
+    won_fw = fwrow["public_orders_won"] - (prev["public_orders_won"] if prev is not None else 0)
+    issued_fw = fwrow["public_orders"] - (prev["public_orders"] if prev is not None else 0)
     my = res.member_years
     fw_members = my[my["year"] == fw_year] if not my.empty else my
     founded_by_line = ents.groupby("line")["enterprise_id"].count().to_dict()
     by_2008 = ents[ents["founded"] < pd.Timestamp("2009-01-01")]
     reasons = ents["closure_reason"].dropna().value_counts().to_dict()
-    fw_date = pd.Timestamp(f"{cfg.field_work}-01")
+    fw_date = fwrow["date"]
     open_at_fw = ents[
         (ents["founded"] <= fw_date) & (ents["closed"].isna() | (ents["closed"] > fw_date))
     ]
@@ -293,6 +298,7 @@ def summarise(res: RunResult) -> dict[str, Any]:
         "public_orders_won_share": float(last["public_orders_won"] / last["public_orders"])
         if last["public_orders"]
         else None,
+        "public_orders_won_share_field_work": float(won_fw / issued_fw) if issued_fw else None,
     }
 
 
