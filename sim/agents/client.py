@@ -6,32 +6,32 @@ from typing import TYPE_CHECKING
 
 import mesa
 
+from sim.agents.handle import RowAgent
+
 if TYPE_CHECKING:
     from sim.model import SocialOutsourcingModel
 
 KINDS = ("agency", "school")
 
 
-class PublicClient(mesa.Agent):
+class PublicClient(RowAgent):
     """Handle on one row of the client table (``model.C``)."""
 
-    def __init__(self, model: SocialOutsourcingModel, row: int):
-        super().__init__(model)
-        self.row = row
+    table = "C"
 
     @property
     def kind(self) -> str:
-        return KINDS[int(self.model.C.kind[self.row])]
+        return KINDS[int(self._get("kind"))]
 
     @property
     def mean_delay_months(self) -> float:
         """This client's habitual delay past terms [months]."""
-        return float(self.model.C.mean_delay[self.row])
+        return float(self._get("mean_delay"))
 
     @property
     def insourced(self) -> bool:
         """For a school: whether it now trains with its own lab and teachers."""
-        return int(self.model.C.insourced[self.row]) >= 0
+        return int(self._get("insourced")) >= 0
 
 
 class PrivateMarket(mesa.Agent):

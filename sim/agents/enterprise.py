@@ -4,24 +4,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import mesa
 import numpy as np
 
+from sim.agents.handle import RowAgent
 from sim.mechanisms import assets, closure, payments, production
 
 if TYPE_CHECKING:
-    from sim.model import SocialOutsourcingModel
+    pass
 
 
-class Enterprise(mesa.Agent):
+class Enterprise(RowAgent):
     """Handle on one row of the enterprise table (``model.E``)."""
 
-    def __init__(self, model: SocialOutsourcingModel, row: int):
-        super().__init__(model)
-        self.row = row
-
-    def _get(self, name: str):  # type: ignore[no-untyped-def]
-        return getattr(self.model.E, name)[self.row]
+    table = "E"
 
     @property
     def line(self) -> str:

@@ -4,23 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import mesa
-
+from sim.agents.handle import RowAgent
 from sim.mechanisms import formation, workforce
 
 if TYPE_CHECKING:
-    from sim.model import SocialOutsourcingModel
+    pass
 
 
-class Member(mesa.Agent):
+class Member(RowAgent):
     """Handle on one row of the member table (``model.M``)."""
 
-    def __init__(self, model: SocialOutsourcingModel, row: int):
-        super().__init__(model)
-        self.row = row
-
-    def _get(self, name: str):  # type: ignore[no-untyped-def]
-        return getattr(self.model.M, name)[self.row]
+    table = "M"
 
     @property
     def enterprise(self) -> int:
