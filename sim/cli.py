@@ -210,6 +210,152 @@ def patterns(
         tmp.replace(json_out)
 
 
+@app.command()
+def sweep(
+    sweep_file: Annotated[Path, typer.Argument(help="Sweep YAML file", show_default=False)],
+    out: Annotated[Path | None, typer.Option(help="Output folder (runs/, timeseries/, ...)")]
+    = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
+    backend: Annotated[str, typer.Option(help="processes or dask")] = "processes",
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Skip runs already recorded")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Time pilot runs, estimate")] = False,
+    part_size: Annotated[int, typer.Option(min=1, help="Runs per Parquet part")] = 50,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar")] = False,
+) -> None:
+    """Run a scenario sweep (grid, lhs, sobol, morris), streaming results; resumable."""
+    from analysis.sweep import dry_run as estimate
+    from analysis.sweep import load_sweep, run_sweep
+
+    try:
+        if backend not in ("processes", "dask"):
+            raise ScenarioError([("--backend", "", f"expected processes or dask, got {backend}")])
+        sw = load_sweep(sweep_file)
+        if dry_run:
+            d = estimate(sw, workers=workers)
+            eta = d.estimated_seconds
+            eta_text = f"{eta:.0f} s" if eta < 120 else f"{eta / 60:.1f} min"
+            console.print(
+                f"{sw.spec.name}: {d.runs:,} runs ({d.points:,} design points x "
+                f"{d.replications} replications)\n  pilot: {d.pilot_runs} run(s), "
+                f"{d.seconds_per_run:.2f} s each\n  estimated time on {d.workers} worker(s): "
+                f"{eta_text}\n  estimated output: "
+                f"{d.estimated_bytes / 1e6:.1f} MB ({d.bytes_per_run / 1e3:.1f} kB per run)",
+                highlight=False)
+            return
+        if out is None:
+            raise ScenarioError([("--out", "", "an output folder is needed (or --dry-run)")])
+        rep = run_sweep(sw, out, workers=workers, backend=backend, scheduler=scheduler,
+                        resume=resume, part_size=part_size, progress=not quiet)
+    except ScenarioError as exc:
+        fail(exc)
+    if not quiet:
+        console.print(f"{rep.recorded:,} of {rep.total:,} runs recorded in {out}/ "
+                      f"({rep.ran:,} run now, {rep.skipped:,} already there, {rep.failed:,} "
+                      f"failed) in {rep.seconds:.1f} s", highlight=False)
+
+
+@app.command()
+def sensitivity(
+    sweep_dir: Annotated[Path, typer.Argument(help="Folder of a sobol or morris sweep")],
+    outcome: Annotated[list[str] | None, typer.Option(help="Outcome (repeatable; default all)")]
+    = None,
+    resamples: Annotated[int, typer.Option(min=10, help="Bootstrap resamples")] = 1000,
+    conf: Annotated[float, typer.Option(min=0.5, max=0.999, help="Confidence level")] = 0.95,
+    html: Annotated[Path | None, typer.Option(help="Chart (default DIR/sensitivity.html)")]
+    = None,
+) -> None:
+    """Sobol' or Morris indices of a finished sweep, with confidence intervals and a dummy."""
+    from analysis.sensitivity import analyse, write_outputs
+
+    try:
+        table, skipped = analyse(sweep_dir, outcome, num_resamples=resamples, conf_level=conf)
+    except ScenarioError as exc:
+        fail(exc)
+    for name, why in skipped.items():
+        console.print(f"  [dim]skipped {name}: {why}[/]", highlight=False)
+    if table.empty:
+        fail(ScenarioError([(str(sweep_dir), "", "no outcome could be analysed")]))
+    t = Table(title=f"sensitivity of {sweep_dir}", header_style="bold")
+    for col in ("outcome", "parameter", "index", "value", "95% CI" if conf == 0.95 else "CI",
+                "effect"):
+        t.add_column(col)
+    for r in table.itertuples():
+        mark = "-" if r.parameter == "dummy" else ("[green]yes[/]" if r.effect else "no")
+        t.add_row(r.outcome, r.parameter, r.index, _num(r.value),
+                  f"{_num(r.low)} – {_num(r.high)}", mark)
+    Console(width=max(console.width, 110), soft_wrap=True).print(t)
+    csv, chart = write_outputs(table, sweep_dir, html)
+    console.print(f"  [dim]written {csv} and {chart}[/]")
+
+
+PngOpt = Annotated[bool, typer.Option("--png", help="Also export each figure as PNG")]
+SvgOpt = Annotated[bool, typer.Option("--svg", help="Also export each figure as SVG")]
+
+
+def _write_report(folder: Path, png: bool, svg: bool) -> None:
+    """Build DIR/report.html (and figures) and print the headline; one line per problem."""
+    from analysis.report import ExportError, ReportError, build_report
+
+    formats = tuple(f for f, on in (("png", png), ("svg", svg)) if on)
+    try:
+        path, report = build_report(folder, formats=formats)
+    except ReportError as exc:
+        fail(ScenarioError([(str(folder), "report", str(exc).removeprefix(f"{folder}: "))]))
+    except ExportError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    for label, value in report.headline:
+        console.print(f"  {label:<44} {value}", highlight=False)
+    console.print(f"  report: {path}", highlight=False)
+    if formats:
+        console.print(f"  figures: {folder / 'figures'}/ ({', '.join(formats)})", highlight=False)
+
+
+@app.command()
+def compare(
+    scenarios: Annotated[
+        list[Path], typer.Argument(help="Scenario YAML files to compare", show_default=False)
+    ],
+    out: Annotated[Path, typer.Option(help="Folder for the runs, runs.parquet and report.html")],
+    reps: Annotated[int, typer.Option(min=1, help="Replications per scenario")] = 10,
+    seed: Annotated[int, typer.Option(min=0, help="Root seed of the paired replications")] = 0,
+    workers: Annotated[int | None, typer.Option(min=1, help="Processes (default: all cores)")]
+    = None,
+    set_: SetOpt = None,
+    png: PngOpt = False,
+    svg: SvgOpt = False,
+) -> None:
+    """Run scenarios on the same seeds (paired replications) and build the HTML report."""
+    from analysis.compare import run_comparison
+
+    t0 = time.perf_counter()
+
+    def progress(done: int, total: int) -> None:
+        if done == total or done % max(1, total // 10) == 0:
+            err_console.print(f"  [dim]{done}/{total} runs[/]", highlight=False)
+
+    try:
+        runs = run_comparison(scenarios, out, reps=reps, root_seed=seed, sets=set_,
+                              workers=workers, progress=progress)
+    except ScenarioError as exc:
+        fail(exc)
+    console.print(f"  {len(runs)} runs in {time.perf_counter() - t0:.1f} s -> {out}/",
+                  highlight=False)
+    _write_report(out, png, svg)
+
+
+@app.command()
+def report(
+    folder: Annotated[Path, typer.Argument(help="A run, comparison or sweep folder",
+                                           show_default=False)],
+    png: PngOpt = False,
+    svg: SvgOpt = False,
+) -> None:
+    """Build DIR/report.html from a run (sosim run --out), comparison or sweep folder."""
+    _write_report(folder, png, svg)
+
+
 def main() -> None:
     """Entry point: run the app, turning stray input errors into exit code 2."""
     try:
