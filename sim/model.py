@@ -15,15 +15,20 @@ from sim import state
 from sim.agents import Enterprise, Member, Mission, PrivateMarket, PublicClient
 from sim.mechanisms import (
     assets,
+    clients,
     closure,
     contracting,
     demand,
     events,
     finance,
     formation,
+    infrastructure,
+    intermediary,
     marketing,
     payments,
     production,
+    quality,
+    staffing,
     workforce,
 )
 from sim.outputs import Recorder
@@ -41,7 +46,7 @@ class SocialOutsourcingModel(mesa.Model):
         self.t = 0
         self._streams: dict[str, np.random.Generator] = {}
         self._line_params: dict[str, np.ndarray] = {}
-        self.mission_active = scenario.mission.active_at_start
+        self.mission_active = intermediary.active_at_start(scenario)
         self.delay_extra = 0.0
         self.delay_shock_until = -1
         self.records_stock = float(scenario.demand.digitisation.initial_stock)
@@ -129,17 +134,22 @@ class SocialOutsourcingModel(mesa.Model):
         cash_before = E.cash.copy()
 
         events.apply(self)
-        formation.form(self)
+        intermediary.on_founded(self, formation.form(self))
+        quality.update(self)
         contracting.end_school_contracts(self, demand.insource(self))
         contracting.assign_schools(self)
         contracting.allocate_public(self, demand.public_orders(self))
         contracting.allocate_public(self, demand.maintenance_offers(self), recurring=True)
         contracting.allocate_private(self, *demand.private_orders(self))
+        clients.step(self)
         production.produce(self)
         marketing.adopt(self)
         payments.collect(self)
+        intermediary.fund(self)
+        infrastructure.charge(self)
         finance.settle(self)
         workforce.step(self)
+        staffing.step(self)
         assets.fail(self)
         assets.reinvest(self)
         closure.step(self)

@@ -455,6 +455,11 @@ class Workforce(Strict):
     )
     employee_wage_usd: float = P(38, "US$/month", "Wage of a hired employee", ge=0)
     skill_max: float = P(1.6, "x entry skill", "Skill of an experienced member", ge=1)
+    entry_skill: float = P(
+        1.0, "x trained entry skill", "Skill of a new worker; below 1 is a skills gap at entry "
+        "that training and experience close over months", "domain brief - rural KPO skills gap",
+        gt=0, le=1,
+    )
     skill_months: float = P(18, "months", "Time scale of learning on the job", gt=0)
     rotation_months: int = P(18, "months", "Leader/deputy/secretary roles rotate", "HA2010", ge=1)
     other_income_usd: float = P(
@@ -491,6 +496,10 @@ class Assets(Strict):
     expand_utilisation: float = P(
         0.9, "share", "Utilisation above which a unit adds a PC", ge=0, le=1
     )
+    expand_step_share: float = P(
+        0.0, "share of PCs", "When a busy unit expands it adds this share of its PCs (at least "
+        "one); 0 = one PC at a time, as Kerala's units", ge=0, le=1,
+    )
 
 
 class Marketing(Strict):
@@ -516,6 +525,174 @@ class Closure(Strict):
     idle_months: int = P(12, "months", "Months without any work before a unit gives up", ge=1)
     distress_months: int = P(
         6, "months", "Consecutive months unable to meet costs before insolvency", ge=1
+    )
+
+
+# --------------------------------------------------------------------------- beyond Kerala
+class Intermediary(Strict):
+    """Who stands between the units and their clients: a government mission, a parent social
+    enterprise (with donors paying for the social mission) or nobody."""
+
+    kind: Literal["government_mission", "parent_enterprise", "none"] = P(
+        "government_mission",
+        "label",
+        "government_mission: Kudumbashree-like (forms units, brokers public work); "
+        "parent_enterprise: a parent social enterprise forms units and may sell private "
+        "clients' work to them (Digital Divide Data's headquarters); none: ventures found "
+        "themselves on the schedule and market themselves from the start",
+        "domain brief, 'Other systems'",
+    )
+    brokers_private: bool = P(
+        False,
+        "flag",
+        "While active, the intermediary sells private (domestic and foreign) clients' work and "
+        "passes it to its units; otherwise only self-marketing units reach those clients",
+        "HBS case 09-095 - DDD's headquarters found clients abroad",
+    )
+    donor_usd_per_worker_month: float = P(
+        0.0,
+        "US$/worker-month",
+        "Donor money paid to a unit per member and employee while the intermediary is active",
+        "HBS case 09-095 - donors paid for DDD's social mission; the amount is an assumption",
+        ge=0,
+    )
+    social_cost_usd_per_worker_month: float = P(
+        0.0,
+        "US$/worker-month",
+        "Cost of the social mission (scholarships, health, training allowances) per member "
+        "and employee",
+        "HBS case 09-095 - DDD staff study on scholarships; the amount is an assumption",
+        ge=0,
+    )
+
+    @model_validator(mode="after")
+    def _someone_brokers(self) -> Intermediary:
+        if self.kind == "none" and self.brokers_private:
+            raise ValueError("brokers_private: an intermediary of kind 'none' cannot broker")
+        return self
+
+
+class ClientSegment(Strict):
+    """One segment of private clients: who they are, what they buy, pay and expect."""
+
+    line: Literal["training", "data_entry", "hardware"] = P(
+        "data_entry", "label", "Line of business that does this segment's work"
+    )
+    prospects_per_month: float = P(
+        0.0, "clients/month", "Prospective clients approaching the units' market a month "
+        "(0 = no such segment)", ge=0,
+    )
+    prospects_annual_growth: float = P(
+        0.0, "1/year", "Yearly growth of the flow of prospects", ge=-0.9, le=5
+    )
+    orders_per_client_month: float = P(
+        1.0, "orders/client-month", "Orders a retained client places a month", ge=0
+    )
+    mean_order_size: float = P(20.0, "output units", "Mean size of an order (lognormal)", gt=0)
+    order_size_sigma: float = P(0.6, "log units", "Spread of order size", ge=0, le=3)
+    price_usd: float = P(5.0, "US$/output unit", "Price the segment pays", ge=0)
+    deadline_months: int = P(2, "months", "Months to deliver an order", ge=1)
+    payment_delay_months: float = P(
+        1.0, "months", "Mean delay past terms of this segment's payments", ge=0, le=60
+    )
+    win_intercept: float = P(
+        -1.0, "logit", "Log-odds that a prospect signs with a unit of zero quality and "
+        "reputation", ge=-20, le=20,
+    )
+    win_quality_coef: float = P(
+        2.0, "logit per unit quality", "Weight of the unit's quality in a prospect's choice", ge=0
+    )
+    win_reputation_coef: float = P(
+        1.0, "logit per unit reputation", "Weight of the unit's reputation", ge=0
+    )
+    churn_annual_rate_low_quality: float = P(
+        0.8, "1/year", "Yearly chance a client leaves a unit of quality 0", ge=0, le=1
+    )
+    churn_annual_rate_high_quality: float = P(
+        0.1, "1/year", "Yearly chance a client leaves a unit of quality 1", ge=0, le=1
+    )
+    max_backlog_months: float = P(
+        3.0, "months of capacity", "A unit turns prospects away while its contracted work "
+        "exceeds this many months of its capacity", gt=0,
+    )
+
+
+class Clients(Strict):
+    """Private client segments beyond the lines' own private work: domestic and foreign."""
+
+    domestic: ClientSegment = section(ClientSegment)
+    foreign: ClientSegment = section(
+        ClientSegment, factory=lambda: ClientSegment(price_usd=10.0, payment_delay_months=0.5)
+    )
+
+
+class Infrastructure(Strict):
+    """Power cuts and connectivity that cost working hours, and a solar back-up lever."""
+
+    power_cut_share: float = P(
+        0.0, "share of hours", "Share of working hours lost to power cuts", ge=0, le=1
+    )
+    connectivity_uptime: float = P(
+        1.0, "share of hours", "Share of working hours the network link is up", ge=0, le=1
+    )
+    solar_backup_share: float = P(
+        0.0, "share", "Share of power-cut hours a solar back-up restores (0 = none installed)",
+        ge=0, le=1,
+    )
+    solar_cost_usd_per_pc_month: float = P(
+        0.0, "US$/PC-month", "Cost of the solar back-up per working PC a month (lease or "
+        "amortised purchase), paid while installed", ge=0,
+    )
+
+
+class Quality(Strict):
+    """Quality assurance: training and monitoring raise quality; quality moves reputation and
+    so repeat and new contracts."""
+
+    base: float = P(0.5, "0-1", "Quality of an untrained, unmonitored team", ge=0, le=1)
+    skill_weight: float = P(
+        0.3, "0-1", "Quality added once training and experience close the skill gap", ge=0, le=1
+    )
+    monitoring_weight: float = P(
+        0.2, "0-1", "Quality added by full quality monitoring", ge=0, le=1
+    )
+    monitoring_effort: float = P(
+        0.0, "share", "Quality monitoring effort (0 none, 1 full double-checking)", ge=0, le=1
+    )
+    monitoring_cost_usd_per_worker_month: float = P(
+        0.0, "US$/worker-month", "Cost of full monitoring per member and employee", ge=0
+    )
+    training_months: float = P(
+        0.0, "months", "Training a new worker receives before she starts (counts as tenure for "
+        "her skill)", ge=0, le=36,
+    )
+    training_cost_usd_per_month: float = P(
+        0.0, "US$/trainee-month", "Cost of training a new worker for a month", ge=0
+    )
+    reputation_pull: float = P(
+        0.0, "share/month", "How far a unit's reputation moves toward its quality each month "
+        "(0 = quality does not act)", ge=0, le=1,
+    )
+
+
+class Staffing(Strict):
+    """Hired staff: hiring to meet demand, turnover, urban migration and their skills."""
+
+    hire_share_of_gap: float = P(
+        0.0, "share/month", "Share of the casual workers a unit needed this month that it hires "
+        "as employees (0 = employees only replace leaving members)", ge=0, le=1,
+    )
+    employee_attrition_annual_rate: float = P(
+        0.0, "1/year", "Employees leaving for other reasons (0 = employees stay)", ge=0, le=1
+    )
+    trained_migration_annual_rate: float = P(
+        0.0, "1/year", "Fully trained workers (members and employees) leaving for jobs in towns, "
+        "on top of workforce.migration_annual_rate; scales with how far the skill gap is closed",
+        ge=0, le=1,
+    )
+    employee_skill_max: float = P(
+        1.0, "x entry skill", "Skill an experienced employee reaches (1 = employees stay at the "
+        "trained entry level)", ge=0.1,
     )
 
 
@@ -594,6 +771,11 @@ class Scenario(Strict):
     assets: Assets = section(Assets)
     marketing: Marketing = section(Marketing)
     closure: Closure = section(Closure)
+    intermediary: Intermediary = section(Intermediary)
+    clients: Clients = section(Clients)
+    infrastructure: Infrastructure = section(Infrastructure)
+    quality: Quality = section(Quality)
+    staffing: Staffing = section(Staffing)
     events: list[Event] = Field(default_factory=list, description="Dated changes")
 
     @field_validator("start", "end", "field_work", mode="before")

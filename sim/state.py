@@ -135,6 +135,14 @@ def enterprise_table() -> Table:
             "first_paid_late": (i8, -1),
             "further_loan": (i8, -1),
             "reinvested_usd": (f8, 0.0),
+            # beyond Kerala (issue 8): quality, hired staff's skill, private client segments,
+            # costs of the new mechanisms due at the next settlement
+            "quality": (f8, 0.0),
+            "employee_skill": (f8, 1.0),
+            "staff_seen": (i8, 0),
+            "overhead_due": (f8, 0.0),
+            "clients_domestic": (i8, 0),
+            "clients_foreign": (i8, 0),
             # yearly accumulators, reset every January
             "revenue_year": (f8, 0.0),
             "revenue_private_year": (f8, 0.0),

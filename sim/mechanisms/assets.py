@@ -91,7 +91,10 @@ def reinvest(model: SocialOutsourcingModel) -> None:
         (E.high_util_months[alive] >= 3)
         & (E.target_pcs[alive] < model.line_param("max_pcs")[E.line[alive]])
     ]
-    E.target_pcs[busy] += 1
+    step = model.config.assets.expand_step_share  # 0: one PC at a time (Kerala)
+    add = np.maximum(1, np.floor(step * E.target_pcs[busy])).astype(np.int64)
+    top = model.line_param("max_pcs")[E.line[busy]]
+    E.target_pcs[busy] = np.minimum(E.target_pcs[busy] + add, top)
     E.high_util_months[busy] = 0
 
     have = working_pcs(model)[alive]

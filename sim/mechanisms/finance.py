@@ -50,7 +50,9 @@ def settle(model: SocialOutsourcingModel) -> None:
         + E.employees[idx] * cfg.workforce.employee_wage_usd
         + model.casual_cost[idx]
         + np.where(E.markets_self[idx], cfg.marketing.cost_usd, 0.0)
+        + E.overhead_due[idx]  # solar, monitoring, training, social mission (issue 8)
     )
+    E.overhead_due[idx] = 0.0
     interest = E.loan_balance[idx] * E.loan_rate[idx]
     due = np.where(
         E.loan_balance[idx] > 0,

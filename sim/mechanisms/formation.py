@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.mechanisms import assets, ledger
+from sim.mechanisms import assets, intermediary, ledger
 from sim.scenario import LINES, month_index
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ def plan(model: SocialOutsourcingModel) -> dict[int, list[int]]:
 def form(model: SocialOutsourcingModel) -> np.ndarray:
     """Form this month's planned units, if the mission is active; return their indices."""
     lines = model.formation_plan.get(model.t)
-    if not lines or not model.mission_active:
+    if not lines or not intermediary.may_form(model):
         return np.empty(0, dtype=np.int64)
     return found(model, np.asarray(lines, dtype=np.int64))
 

@@ -36,6 +36,11 @@ def invoice(
     )
     if model.t < model.delay_shock_until:
         mean = np.where(private, mean, mean + model.delay_extra)
+    seg = client <= -2  # private client segments (sim.mechanisms.clients.client_code)
+    if seg.any():
+        cs = model.config.clients
+        mean = np.where(client == -2, cs.domestic.payment_delay_months,
+                        np.where(seg, cs.foreign.payment_delay_months, mean))
     delay = rng.poisson(mean)
     due = model.t + cfg.terms_months
     model.I.append(

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.mechanisms import assets, demand, payments
+from sim.mechanisms import assets, demand, infrastructure, payments
 from sim.state import tally
 
 if TYPE_CHECKING:
@@ -34,10 +34,12 @@ def potential_capacity(model: SocialOutsourcingModel) -> np.ndarray:
     E = model.E
     _, skill = member_strength(model)
     pcs = assets.working_pcs(model)
-    per_person = model.line_param("output_per_person")[E.line] * E.productivity
-    pc_cap = pcs * model.line_param("output_per_pc")[E.line] * E.productivity
+    up = infrastructure.uptime(model)  # power cuts and connectivity cost working hours
+    per_person = model.line_param("output_per_person")[E.line] * E.productivity * up
+    pc_cap = pcs * model.line_param("output_per_pc")[E.line] * E.productivity * up
     seats = pcs * model.line_param("seats_per_pc")[E.line]
-    people = np.maximum(skill + E.employees, 0) + np.maximum(seats - skill - E.employees, 0)
+    staff = E.employees * E.employee_skill
+    people = np.maximum(skill + staff, 0) + np.maximum(seats - skill - E.employees, 0)
     cap = np.minimum(people * per_person, pc_cap)
     return np.where(E.alive, cap, 0.0)
 
@@ -66,10 +68,11 @@ def produce(model: SocialOutsourcingModel) -> None:
     members, skill = member_strength(model)
     pcs = assets.working_pcs(model)
     line = E.line
-    per_person = model.line_param("output_per_person")[line] * E.productivity
-    pc_cap = pcs * model.line_param("output_per_pc")[line] * E.productivity
+    up = infrastructure.uptime(model)  # power cuts and connectivity cost working hours
+    per_person = model.line_param("output_per_person")[line] * E.productivity * up
+    pc_cap = pcs * model.line_param("output_per_pc")[line] * E.productivity * up
     seats = pcs * model.line_param("seats_per_pc")[line]
-    core_cap = (skill + E.employees) * per_person
+    core_cap = (skill + E.employees * E.employee_skill) * per_person
     want = np.where(O.recurring, O.qty_month, O.remaining)
     demand_e = tally(O.enterprise, want, n)
 

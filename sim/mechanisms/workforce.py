@@ -86,9 +86,11 @@ def learn(model: SocialOutsourcingModel) -> None:
     M = model.M
     wf = model.config.workforce
     active = M.left < 0
-    tenure = (model.t - M.joined).astype(float)
+    # pre-service training counts as tenure; a skills gap at entry (entry_skill < 1) closes
+    tenure = (model.t - M.joined).astype(float) + model.config.quality.training_months
+    e = wf.entry_skill
     M.skill = np.where(
-        active, 1 + (wf.skill_max - 1) * (1 - np.exp(-tenure / wf.skill_months)), M.skill
+        active, e + (wf.skill_max - e) * (1 - np.exp(-tenure / wf.skill_months)), M.skill
     )
 
 
