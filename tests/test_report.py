@@ -1,0 +1,147 @@
+"""sosim compare / report: the comparison layout, paired seeds, and a report that builds from a
+comparison, a single run and a sweep folder (short horizons, few replications)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from analysis import report as rp
+from sim.cli import app
+from sim.outputs import TABLES
+from tests.conftest import BASELINE, SCENARIOS
+
+runner = CliRunner()
+SHORT = ["--set", "end=2007-12"]  # the mission withdraws in 2006 in no_spem
+FIGURES = ("survival_by_scenario", "survival_by_line", "units_alive_by_line",
+           "earnings_distribution", "household_share_distribution", "arrears_per_unit",
+           "pc_age", "reinvestment", "people_per_unit", "closure_incidence", "member_tenure")
+
+
+@pytest.fixture(scope="module")
+def comparison(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cmp") / "cmp"
+    res = runner.invoke(app, ["compare", str(BASELINE), str(SCENARIOS / "no_spem.yaml"),
+                              "--reps", "2", "--seed", "3", "--workers", "1", "--out", str(out),
+                              *SHORT])
+    assert res.exit_code == 0, res.output
+    return out, res.output
+
+
+def test_compare_writes_paired_runs_like_a_sweep(comparison):
+    out, output = comparison
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert len(runs) == 4
+    assert list(runs.columns[:3]) == ["scenario", "replication", "seed"]
+    seeds = runs.pivot(index="replication", columns="scenario", values="seed")
+    assert (seeds["kerala_baseline"] == seeds["no_spem"]).all()  # paired replications
+    assert {"units_alive_end", "survival_5y", "mean_member_earnings_field_work"} <= set(runs)
+    for path in runs["path"]:
+        for name in TABLES:
+            assert (out / path / f"{name}.parquet").is_file()
+        assert (out / path / "summary.json").is_file()
+    meta = json.loads((out / "compare.json").read_text())
+    assert meta["reps"] == 2 and meta["root_seed"] == 3 and meta["sets"] == ["end=2007-12"]
+    assert "log-rank p, kerala baseline vs no spem" in output
+
+
+def test_report_is_self_contained_with_every_section(comparison):
+    out, _ = comparison
+    text = (out / "report.html").read_text()
+    assert not re.search(r"<script[^>]+src=", text)  # plotly.js inlined, nothing fetched
+    assert len(text) > 3_000_000  # plotly.js itself is inside
+    for name in FIGURES:
+        assert f'data-figure="{name}"' in text, name
+    for words in ("Log-rank tests between scenarios", "US$45", "43 %", "Why units close",
+                  "Parameters and events that differ", "mission_withdraws", "paired"):
+        assert words in text, words
+    assert text.count('class="caption"') >= len(FIGURES)
+
+
+def test_every_figure_has_title_axis_labels_and_caption(comparison):
+    out, _ = comparison
+    report = rp.build(rp.load(out))
+    items = [it for s in report.sections for it in s.items if it.kind == "figure"]
+    assert len(items) >= len(FIGURES)
+    for it in items:
+        lay = it.figure.layout
+        assert lay.title.text, it.name
+        assert lay.xaxis.title.text and lay.yaxis.title.text, it.name
+        assert it.caption.endswith(".") and len(it.caption) > 30, it.name
+
+
+def test_rerun_reuses_finished_runs(comparison, tmp_path):
+    out, _ = comparison
+    runs = pd.read_parquet(out / "runs.parquet")
+    stamp = {p: (out / p / "enterprises.parquet").stat().st_mtime_ns for p in runs["path"]}
+    res = runner.invoke(app, ["compare", str(BASELINE), str(SCENARIOS / "no_spem.yaml"),
+                              "--reps", "2", "--seed", "3", "--workers", "1", "--out", str(out),
+                              *SHORT])
+    assert res.exit_code == 0, res.output
+    assert stamp == {p: (out / p / "enterprises.parquet").stat().st_mtime_ns for p in stamp}
+
+
+def test_report_from_a_single_run(tmp_path):
+    out = tmp_path / "one"
+    assert runner.invoke(app, ["run", str(BASELINE), "--seed", "1", "--out", str(out),
+                               "--set", "end=2004-12", "-q"]).exit_code == 0
+    res = runner.invoke(app, ["report", str(out)])
+    assert res.exit_code == 0, res.output
+    text = (out / "report.html").read_text()
+    assert 'data-figure="survival_by_scenario"' in text
+    assert "One scenario only" in text
+
+
+def test_report_from_a_sweep_folder_degrades_gracefully(tmp_path):
+    # the layout of analysis.sweep: sweep.json, design.parquet, runs/ and timeseries/point=P/
+    d = tmp_path / "sweep"
+    (d / "runs").mkdir(parents=True)
+    (d / "sweep.json").write_text(json.dumps({"name": "tiny", "version": "x", "root_seed": 1,
+                                              "replication_seeds": [5, 6]}))
+    pd.DataFrame({"point": [0, 1], "payments.public_mean_delay_months": [2.0, 8.0]}).to_parquet(
+        d / "design.parquet")
+    pd.DataFrame({"run": [0, 1, 2, 3], "point": [0, 0, 1, 1], "replication": [0, 1, 0, 1],
+                  "seed": [5, 6, 5, 6], "status": "ok",
+                  "payments.public_mean_delay_months": [2.0, 2.0, 8.0, 8.0],
+                  "units_alive_end": [10.0, 11.0, 7.0, 8.0]}).to_parquet(
+        d / "runs" / "part-000000.parquet")
+    dates = pd.date_range("1999-01-01", periods=12, freq="MS").astype("datetime64[s]")
+    for p in (0, 1):
+        (d / "timeseries" / f"point={p}").mkdir(parents=True)
+        pd.concat([pd.DataFrame({"run": 2 * p + r, "replication": r, "date": dates,
+                                 "month": range(12), "alive_training": range(12),
+                                 "alive_data_entry": 1})
+                   for r in (0, 1)]).to_parquet(d / "timeseries" / f"point={p}" / "part-0.parquet")
+    res = runner.invoke(app, ["report", str(d)])
+    assert res.exit_code == 0, res.output
+    text = (d / "report.html").read_text()
+    assert "Outcomes per design point" in text and "units alive end" in text
+    assert 'data-figure="units_alive_by_line"' in text
+    assert "does not keep the units&#x27; records" in text
+    assert "public_mean_delay_months=8.0" in text
+
+
+def test_report_of_a_folder_that_is_not_one(tmp_path):
+    res = runner.invoke(app, ["report", str(tmp_path)])
+    assert res.exit_code == 2
+    assert "not a run, comparison or sweep folder" in res.output
+    assert "Traceback" not in res.output
+
+
+def test_compare_bad_scenario_fails_cleanly(tmp_path):
+    res = runner.invoke(app, ["compare", str(BASELINE), str(tmp_path / "missing.yaml"),
+                              "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2 and "missing.yaml" in res.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_export_without_a_browser_fails_with_a_message(comparison, monkeypatch):
+    out, _ = comparison
+    monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chromium")
+    res = runner.invoke(app, ["report", str(out), "--png"])
+    assert res.exit_code == 1
+    assert "BROWSER_PATH" in res.output and "Traceback" not in res.output

@@ -1,0 +1,89 @@
+"""The report in a real browser: headless Debian Chromium (driven by Playwright, never a
+downloaded browser) opens report.html from disk with the network cut off, and every plot must
+be drawn with its traces and no console error. Also: static export through kaleido."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from analysis.compare import run_comparison
+from analysis.report import build_report, export_figures
+from tests.conftest import BASELINE, SCENARIOS
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                reason="Debian's chromium is not installed (.ci/run installs it)")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("browser") / "cmp"
+    run_comparison([BASELINE, SCENARIOS / "no_spem.yaml"], out, reps=1, root_seed=1,
+                   sets=["end=2007-12"], workers=1)
+    path, report = build_report(out)
+    return path, report
+
+
+def test_report_renders_offline_in_chromium(built):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    path, report = built
+    n_figures = len(report.figures())
+    profile = tempfile.mkdtemp(prefix="sosim-chromium-")
+    errors: list[str] = []
+    blocked: list[str] = []
+    try:
+        with sync_api.sync_playwright() as p:
+            ctx = p.chromium.launch_persistent_context(
+                profile, executable_path=CHROMIUM, args=ARGS, headless=True,
+                viewport={"width": 1300, "height": 900},
+            )
+            try:
+                def route(r):
+                    if r.request.url.startswith("file:"):
+                        r.continue_()
+                    else:
+                        blocked.append(r.request.url)
+                        r.abort()
+
+                ctx.route("**/*", route)
+                page = ctx.new_page()
+                page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+                page.on("pageerror", lambda e: errors.append(str(e)))
+                page.goto(path.resolve().as_uri(), wait_until="load")
+                page.wait_for_function(
+                    f"document.querySelectorAll('.js-plotly-plot').length >= {n_figures}",
+                    timeout=30_000,
+                )
+                drawn = page.evaluate(
+                    """() => [...document.querySelectorAll('.js-plotly-plot')].map(gd => ({
+                        id: gd.id,
+                        traces: (gd.data || []).length,
+                        svg: gd.querySelectorAll('.main-svg .trace, .main-svg g.trace').length,
+                        title: (gd.querySelector('.gtitle') || {}).textContent || ''}))"""
+                )
+            finally:
+                ctx.close()
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    assert len(drawn) == n_figures
+    for fig in drawn:
+        assert fig["traces"] > 0 and fig["svg"] > 0, fig
+        assert fig["title"], fig
+    assert errors == []
+    assert blocked == []  # nothing tried to reach the network
+
+
+def test_static_export_through_kaleido(built, tmp_path):
+    pytest.importorskip("kaleido")
+    _, report = built
+    figs = report.figures()[:2]
+    paths = export_figures(figs, tmp_path, "png")
+    for p in paths:
+        assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
