@@ -429,8 +429,9 @@ def survival_section(rs: RunSet, headline: list[tuple[str, str]]) -> Section:
                     "p-value": lr["p_value"].map(_p),
                 }
             ),
-            "Two-sided log-rank test of equal survival, units pooled over replications (the "
-            "pairing of seeds is not used, so the test is conservative for paired runs).",
+            "Two-sided log-rank test of equal survival, units pooled over replications and "
+            "treated as independent; units of one run share a market, so read the p-value as "
+            "a measure of separation rather than an exact error rate.",
         )
         for r in lr.itertuples():
             headline.append(
