@@ -123,8 +123,9 @@ class SocialOutsourcingModel(mesa.Model):
 
     # ------------------------------------------------------------------ the monthly step
     def step(self) -> None:
-        """One month: events, formation, demand, contracting, production, payments, finance,
-        workforce, assets, closure, data collection."""
+        """One month: events, formation, quality, demand, contracting (and private client
+        segments), production, payments, donors and overheads, finance, workforce, staffing,
+        assets, closure, data collection."""
         if self.finished:
             self.running = False
             return
