@@ -42,6 +42,7 @@ class SocialOutsourcingModel(mesa.Model):
         seed = scenario.seed if seed is None else int(seed)
         super().__init__(rng=seed)
         self.seed = seed
+        self.scenario_given = scenario  # as resolved from the file; `config` follows events
         self.config = scenario
         self.t = 0
         self._streams: dict[str, np.random.Generator] = {}

@@ -168,7 +168,7 @@ def _dates(index: np.ndarray, dates: pd.DatetimeIndex) -> pd.Series:
 
 def result(model: SocialOutsourcingModel) -> RunResult:
     """Assemble the run's tables and summary from a finished model."""
-    cfg = model.config
+    cfg = model.scenario_given
     dates = month_dates(cfg.start, cfg.months)
     rec = model.recorder
     ts = pd.DataFrame(rec.monthly)

@@ -46,3 +46,11 @@ def test_payment_delay_shock_raises_arrears(short):
     a = run(shocked, seed=1).timeseries.set_index("date")["arrears"]["2003-06-01"]
     b = run(short, seed=1).timeseries.set_index("date")["arrears"]["2003-06-01"]
     assert a > 1.5 * b
+
+
+def test_results_record_the_scenario_as_given_not_as_changed_by_events(short):
+    s = scenario_with(short, {"events": [{"date": "2002-01", "do": "set",
+                                          "values": {"payments.terms_months": 5}}]})
+    res = run(s, seed=1)
+    assert res.scenario.payments.terms_months == 1
+    assert res.scenario == s
