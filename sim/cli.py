@@ -356,6 +356,32 @@ def report(
     _write_report(folder, png, svg)
 
 
+@app.command()
+def dashboard(
+    scenario: Annotated[Path | None, typer.Argument(
+        help="Scenario YAML file (default: scenarios/kerala_baseline.yaml)", show_default=False)]
+    = None,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free port)")] = 8765,
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    open_browser: Annotated[bool, typer.Option("--open", help="Open a browser on it")] = False,
+) -> None:
+    """Start the teaching dashboard (Mesa's SolaraViz) in the browser; needs extra [dashboard]."""
+    try:
+        from sim import app as dash
+    except ImportError as exc:
+        err_console.print(f"[bold red]error:[/] the dashboard needs the [dashboard] extra "
+                          f"(pip install -e '.[dashboard]'): {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    cfg = _load(scenario or dash.BASELINE, None)  # bad input: exit 2 before a server starts
+    problem = dash.port_problem(host, port) if port else None
+    if problem:
+        err_console.print(f"[bold red]error:[/] {problem}", highlight=False)
+        raise typer.Exit(1)
+    console.print(f"sosim dashboard: {cfg.name} on http://{host}:{port} (Ctrl+C stops it)",
+                  highlight=False)
+    dash.serve(scenario, host, port, open_browser)
+
+
 def main() -> None:
     """Entry point: run the app, turning stray input errors into exit code 2."""
     try:

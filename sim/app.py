@@ -1,0 +1,460 @@
+"""The teaching dashboard: Mesa's SolaraViz over ``SocialOutsourcingModel`` (issue 5).
+
+Start it with ``sosim dashboard [SCENARIO] [--port P] [--host H]``. Participants move the levers
+(sliders and switches whose defaults are read from the loaded scenario), press Reset to start a
+run with them, then Step or Play and watch units alive by line, members' earnings against the
+field figure, cash and arrears, one mark per unit, and a panel that says what just happened.
+
+This module is the dashboard only: it turns lever positions into a validated ``Scenario`` (the
+same dotted paths and events a YAML overlay would use) and draws what the model records; it adds
+no mechanism. Each browser connection gets its own model (``solara.use_memo`` inside ``Page``).
+"""
+
+from __future__ import annotations
+
+import errno
+import functools
+import html
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # figures are rendered to PNG on the server; no display, no pyplot
+
+import numpy as np  # noqa: E402
+import solara  # noqa: E402
+import yaml  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+from mesa.visualization import SolaraViz  # noqa: E402
+
+from sim.mechanisms import payments  # noqa: E402
+from sim.model import SocialOutsourcingModel  # noqa: E402
+from sim.scenario import (  # noqa: E402
+    LINES,
+    MissionWithdraws,
+    Scenario,
+    load_scenario,
+    month_index,
+    scenario_with,
+)
+
+SCENARIO_ENV = "SOSIM_DASHBOARD_SCENARIO"
+"""Environment variable naming the scenario file (set by ``sosim dashboard``)."""
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = ROOT / "scenarios" / "kerala_baseline.yaml"
+PATTERNS = ROOT / "analysis" / "patterns.yaml"
+LINE_COLOURS = {"training": "#1f77b4", "data_entry": "#ff7f0e", "hardware": "#2ca02c"}
+LINE_LABELS = {"training": "IT training", "data_entry": "data entry", "hardware": "hardware"}
+ARREARS_COLOUR = "#d62728"
+
+
+@functools.cache
+def base_scenario() -> Scenario:
+    """The scenario the levers start from: $SOSIM_DASHBOARD_SCENARIO, else the baseline."""
+    return load_scenario(os.environ.get(SCENARIO_ENV) or BASELINE)
+
+
+@functools.cache
+def field_earnings() -> float | None:
+    """Members' mean monthly earnings observed in the field work (analysis/patterns.yaml)."""
+    try:
+        data = yaml.safe_load(PATTERNS.read_text())
+        return float(next(p["observed"] for p in data["patterns"] if p["id"] == "member_earnings"))
+    except (OSError, StopIteration, KeyError, TypeError, ValueError, yaml.YAMLError):
+        return None
+
+
+# --------------------------------------------------------------------------- levers
+@dataclass(frozen=True)
+class Lever:
+    """A slider: its label, scenario path, range and display scale (value shown = x * scale)."""
+
+    label: str
+    path: str
+    low: float
+    high: float
+    step: float
+    scale: float = 1.0
+
+
+# Ranges are the dashboard's choice (widened to include the scenario's value); defaults are not.
+LEVERS: dict[str, Lever] = {
+    "payment_delay": Lever("Payment delay (months)",
+                           "payments.public_mean_delay_months", 0, 24, 0.5),
+    "insourcing": Lever("Schools insourcing (per year)",
+                        "demand.schools.insourcing_annual_rate", 0, 0.3, 0.005),
+    "records": Lever("Records to digitise (millions)",
+                     "demand.digitisation.initial_stock", 100, 6000, 100, scale=1e-3),
+    "dropout": Lever("Members leaving (per year)",
+                     "workforce.marriage_annual_rate+workforce.other_job_annual_rate", 0, 0.5,
+                     0.005),
+    "asset_life": Lever("IT-asset life (months)",
+                        "assets.failure_scale_months", 12, 144, 6),
+    "grant_multiple": Lever("Grant (x members' stakes)", "formation.grant_multiple",
+                            0, 20, 0.5),
+    "private_access": Lever("Private market (x scenario)",
+                            "lines.*.private_orders_per_month", 0, 5, 0.1),
+}
+
+
+def _dropout(s: Scenario) -> float:
+    return s.workforce.marriage_annual_rate + s.workforce.other_job_annual_rate
+
+
+def _withdrawals(s: Scenario) -> list[MissionWithdraws]:
+    return [ev for ev in s.events if isinstance(ev, MissionWithdraws)]
+
+
+def lever_defaults(s: Scenario) -> dict[str, Any]:
+    """Every lever's position as the scenario has it (in the lever's display units)."""
+    withdraws = [ev for ev in _withdrawals(s) if month_index(ev.date, s.start) < s.months]
+    return {
+        "seed": str(s.seed),
+        "mission_withdraws": bool(withdraws),
+        # without a withdrawal in the scenario, the year slider offers the year after field work
+        "withdraw_year": int(withdraws[0].date[:4]) if withdraws else int(s.field_work[:4]) + 1,
+        "payment_delay": s.payments.public_mean_delay_months,
+        "insourcing": s.demand.schools.insourcing_annual_rate,
+        "records": s.demand.digitisation.initial_stock * LEVERS["records"].scale,
+        "dropout": _dropout(s),
+        "asset_life": s.assets.failure_scale_months,
+        "grant_multiple": s.formation.grant_multiple,
+        "private_access": 1.0,
+    }
+
+
+def model_params(s: Scenario) -> dict[str, Any]:
+    """SolaraViz's ``model_params``: the base scenario (fixed) and one input per lever."""
+    d = lever_defaults(s)
+    y0, y1 = int(s.start[:4]), int(s.end[:4])
+    params: dict[str, Any] = {
+        "base": s,
+        "seed": {"type": "InputText", "value": d["seed"], "label": "Seed"},
+        "mission_withdraws": {"type": "Checkbox", "value": d["mission_withdraws"],
+                              "label": "The mission withdraws"},
+        "withdraw_year": {"type": "SliderInt", "value": d["withdraw_year"],
+                          "min": min(y0 + 1, d["withdraw_year"]),
+                          "max": max(y1, d["withdraw_year"]), "step": 1,
+                          "label": "Withdrawal year"},
+    }
+    for key, lever in LEVERS.items():
+        v = d[key]
+        params[key] = {"type": "SliderFloat", "value": v, "label": lever.label, "step": lever.step,
+                       "min": min(lever.low, v), "max": max(lever.high, v)}
+    return params
+
+
+def _moved(value: float, default: float) -> bool:
+    return abs(float(value) - float(default)) > 1e-9 * max(1.0, abs(float(default)))
+
+
+def apply_levers(s: Scenario, levers: dict[str, Any]) -> tuple[Scenario, list[str]]:
+    """The scenario with the levers that differ from it applied, and a note for each change.
+
+    Levers left at the scenario's value change nothing (so the scenario's own dated events
+    stay); ``None`` means "as in the scenario".
+    """
+    d = lever_defaults(s)
+    lv = {k: (d[k] if v is None else v) for k, v in levers.items() if k in d}
+    values: dict[str, Any] = {}
+    notes: list[str] = []
+    events = [ev.model_dump(mode="json") for ev in s.events]
+
+    on, year = bool(lv.get("mission_withdraws", d["mission_withdraws"])), int(
+        lv.get("withdraw_year", d["withdraw_year"]))
+    if on != d["mission_withdraws"] or (on and year != d["withdraw_year"]):
+        events = [ev for ev in events if ev["do"] != "mission_withdraws"]
+        if on:
+            events.append({"date": f"{year:04d}-01", "do": "mission_withdraws"})
+            notes.append(f"The mission withdraws in {year:04d}-01.")
+        else:
+            notes.append("The mission never withdraws (the scenario's withdrawal is dropped).")
+
+    for key, lever in LEVERS.items():
+        if key not in lv or not _moved(lv[key], d[key]):
+            continue
+        v = float(lv[key])
+        if key == "dropout":
+            m, o = s.workforce.marriage_annual_rate, s.workforce.other_job_annual_rate
+            share = m / (m + o) if m + o > 0 else 0.5
+            values["workforce.marriage_annual_rate"] = v * share
+            values["workforce.other_job_annual_rate"] = v * (1 - share)
+        elif key == "private_access":
+            for line in LINES:
+                base = getattr(s.lines, line).private_orders_per_month
+                values[f"lines.{line}.private_orders_per_month"] = base * v
+        else:
+            values[lever.path] = v / lever.scale
+        notes.append(f"{lever.label}: {v:g} (scenario: {d[key]:g}).")
+        if key == "insourcing":
+            # a dated `set` of the same rate would override the slider: drop it, and say so
+            for ev in events:
+                if ev["do"] == "set" and lever.path in ev["values"]:
+                    old = ev["values"].pop(lever.path)
+                    notes.append(f"The scenario's change of this rate to {old:g} in "
+                                 f"{ev['date']} is dropped: {v:g} holds throughout.")
+            events = [ev for ev in events if ev["do"] != "set" or ev["values"]]
+    if events != [ev.model_dump(mode="json") for ev in s.events]:
+        values["events"] = events
+    return (scenario_with(s, values) if values else s), notes
+
+
+def parse_seed(text: Any, default: int) -> tuple[int, str | None]:
+    """The seed typed in the box, or the scenario's with a note when it is not a whole number."""
+    try:
+        seed = int(str(text).strip())
+        if seed < 0:
+            raise ValueError
+        return seed, None
+    except ValueError:
+        return default, f"Seed {text!r} is not a whole number >= 0: using {default}."
+
+
+class WorkshopModel(SocialOutsourcingModel):
+    """The model built from the dashboard's levers (keyword arguments, as SolaraViz needs).
+
+    SolaraViz's Reset calls ``WorkshopModel(**lever_values)``; ``None`` keeps the scenario's value.
+    """
+
+    def __init__(
+        self,
+        base: Scenario | None = None,
+        seed: str | int | None = None,
+        mission_withdraws: bool | None = None,
+        withdraw_year: int | None = None,
+        payment_delay: float | None = None,
+        insourcing: float | None = None,
+        records: float | None = None,
+        dropout: float | None = None,
+        asset_life: float | None = None,
+        grant_multiple: float | None = None,
+        private_access: float | None = None,
+    ):
+        base = base_scenario() if base is None else base
+        levers = dict(mission_withdraws=mission_withdraws, withdraw_year=withdraw_year,
+                      payment_delay=payment_delay, insourcing=insourcing, records=records,
+                      dropout=dropout, asset_life=asset_life, grant_multiple=grant_multiple,
+                      private_access=private_access)
+        scenario, notes = apply_levers(base, levers)
+        run_seed, seed_note = parse_seed(base.seed if seed is None else seed, base.seed)
+        super().__init__(scenario, seed=run_seed)
+        self.base_name = base.name
+        self.lever_notes = notes + ([seed_note] if seed_note else [])
+
+
+# --------------------------------------------------------------------------- views
+def _months_as_years(model: SocialOutsourcingModel, n: int) -> np.ndarray:
+    y, m = map(int, model.config.start.split("-"))
+    return y + (m - 1) / 12 + np.arange(n) / 12
+
+
+def _date_of(model: SocialOutsourcingModel, t: int) -> str:
+    y, m = map(int, model.config.start.split("-"))
+    k = m - 1 + t
+    return f"{y + k // 12:04d}-{k % 12 + 1:02d}"
+
+
+def _series(model: SocialOutsourcingModel, *keys: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    rows = model.recorder.monthly
+    x = _months_as_years(model, len(rows))
+    return x, {k: np.array([r[k] for r in rows], dtype=float) for k in keys}
+
+
+def _time_axes(model: SocialOutsourcingModel, title: str, ylabel: str) -> tuple[Figure, Any]:
+    fig = Figure(figsize=(6.4, 4.0), dpi=80)  # fixed margins: constrained layout costs 50 %
+    fig.subplots_adjust(left=0.11, right=0.98, top=0.92, bottom=0.08)
+    ax = fig.subplots()
+    y0 = _months_as_years(model, 1)[0]
+    ax.set_xlim(y0, y0 + model.config.months / 12)
+    ax.set_title(title, fontsize=11)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    for ev in _withdrawals(model.config):
+        k = month_index(ev.date, model.config.start)
+        if 0 <= k < model.config.months:
+            x = _months_as_years(model, k + 1)[-1]
+            ax.axvline(x, color="grey", ls="--", lw=1)
+            ax.annotate("mission withdraws", (x, 1), xycoords=("data", "axes fraction"),
+                        xytext=(3, -12), textcoords="offset points", fontsize=8, color="grey")
+    return fig, ax
+
+
+def UnitsAlive(model: SocialOutsourcingModel):
+    """Units alive by line of business."""
+    x, s = _series(model, "units_alive", *(f"alive_{line}" for line in LINES))
+    fig, ax = _time_axes(model, "Units alive by line of business", "units")
+    ax.plot(x, s["units_alive"], color="black", lw=1.5, label="all units")
+    for line in LINES:
+        ax.plot(x, s[f"alive_{line}"], color=LINE_COLOURS[line], label=LINE_LABELS[line])
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="upper left", fontsize=8)
+    return solara.FigureMatplotlib(fig, format="png", dependencies=[model, model.t])
+
+
+def Earnings(model: SocialOutsourcingModel):
+    """Members' mean monthly earnings against the field figure."""
+    x, s = _series(model, "mean_member_earnings")
+    fig, ax = _time_axes(model, "Mean member earnings", "US$ a month")
+    ax.plot(x, s["mean_member_earnings"], color="purple", label="model: mean member earnings")
+    field = field_earnings()
+    if field is not None:
+        ax.axhline(field, color="black", ls=":", lw=1.5,
+                   label=f"field figure: US${field:g} a month (2005-06)")
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="upper left", fontsize=8)
+    return solara.FigureMatplotlib(fig, format="png", dependencies=[model, model.t])
+
+
+def CashArrears(model: SocialOutsourcingModel):
+    """All units' cash, receivables and arrears (overdue receivables)."""
+    x, s = _series(model, "cash", "receivables", "arrears")
+    fig, ax = _time_axes(model, "Cash and arrears, all units", "US$ thousand")
+    ax.plot(x, s["cash"] / 1e3, color="tab:green", label="cash in hand")
+    ax.plot(x, s["receivables"] / 1e3, color="tab:grey", ls="--", label="owed by clients")
+    ax.plot(x, s["arrears"] / 1e3, color=ARREARS_COLOUR, label="of which overdue (arrears)")
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="upper left", fontsize=8)
+    return solara.FigureMatplotlib(fig, format="png", dependencies=[model, model.t])
+
+
+def unit_states(model: SocialOutsourcingModel) -> dict[str, np.ndarray]:
+    """Per unit formed so far: line code, closed, and in arrears (clients owe it more overdue
+    money than it holds in cash)."""
+    E = model.E
+    alive = E.alive.astype(bool)
+    owed = payments.arrears(model)
+    return {"line": E.line.astype(int), "closed": ~alive,
+            "arrears": alive & (owed > 0) & (owed > E.cash)}
+
+
+def Units(model: SocialOutsourcingModel):
+    """One mark per unit, in the order the mission formed them, by line and state."""
+    st = unit_states(model)
+    n = len(st["line"])
+    planned = max(n, sum(len(v) for v in model.formation_plan.values()))
+    cols = 20
+    rows = max(1, -(-planned // cols))
+    fig = Figure(figsize=(6.4, 4.0), dpi=80)
+    fig.subplots_adjust(left=0.02, right=0.98, top=0.92, bottom=0.16)
+    ax = fig.subplots()
+    k = np.arange(planned)
+    gx, gy = k % cols, -(k // cols)
+    ax.scatter(gx[n:], gy[n:], s=6, color="#dddddd")
+    colours = np.array([LINE_COLOURS[LINES[c]] for c in st["line"]], dtype=object)
+    open_ = ~st["closed"]
+    ok = open_ & ~st["arrears"]
+    late = open_ & st["arrears"]
+    ax.scatter(gx[:n][ok], gy[:n][ok], s=70, c=list(colours[ok]), edgecolors="none")
+    ax.scatter(gx[:n][late], gy[:n][late], s=60, c="white", edgecolors=list(colours[late]),
+               linewidths=2.5)  # a ring: the unit's money is out with its clients
+    ax.scatter(gx[:n][st["closed"]], gy[:n][st["closed"]], s=45, marker="x",
+               c=list(colours[st["closed"]]), alpha=0.45, linewidths=1.5)
+    ax.set_xlim(-1, cols)
+    ax.set_ylim(-rows, 1)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(f"The units, {model.date}: {int(ok.sum())} healthy, {int(late.sum())} in "
+                 f"arrears, {int(st['closed'].sum())} closed", fontsize=11)
+    handles = [Line2D([], [], ls="", marker="o", ms=8, color=LINE_COLOURS[line],
+                      label=LINE_LABELS[line]) for line in LINES]
+    handles += [
+        Line2D([], [], ls="", marker="o", ms=8, mfc="white", mec="dimgrey", mew=2.5,
+               label="ring: in arrears (owed more overdue than its cash)"),
+        Line2D([], [], ls="", marker="x", ms=7, color="grey", mew=1.5, label="closed"),
+        Line2D([], [], ls="", marker="o", ms=3, color="#dddddd", label="planned, not formed"),
+    ]
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=3,
+              fontsize=8, frameon=False)
+    return solara.FigureMatplotlib(fig, format="png", dependencies=[model, model.t])
+
+
+def WhatHappened(model: SocialOutsourcingModel):
+    """What just happened (the model's own messages, latest first) and this run's levers."""
+    esc = html.escape
+    status = "active" if model.mission_active else "withdrawn"
+    recent = model.messages[-7:][::-1]
+    happened = [f"<li><b>{_date_of(model, t)}</b> {esc(text)}</li>" for t, text in recent]
+    notes = [f"<li>{esc(n)}</li>" for n in getattr(model, "lever_notes", [])]
+    name = esc(getattr(model, "base_name", model.config.name))
+    body = (
+        f"<h3>{model.date}: month {model.t} of {model.config.months}</h3>"
+        f"<p>Mission <b>{status}</b>; <b>{int(model.E.alive.sum())}</b> units alive of "
+        f"{model.E.n} formed.</p><p><b>What just happened</b></p>"
+        f"<ul>{''.join(happened) or '<li>Nothing yet: press Step or Play.</li>'}</ul>"
+        f"<p><b>This run</b>: scenario <i>{name}</i>, seed {model.seed}</p>"
+        f"<ul>{''.join(notes) or '<li>Every lever as in the scenario.</li>'}</ul>"
+        "<p><i>Move the levers, then press <b>Reset</b> to start a run with them.</i></p>"
+    )
+    return solara.HTML(tag="div", unsafe_innerHTML=body, classes=["sosim-explain"])
+
+
+# slider values always visible (participants read them), the explanation panel scrolls
+CSS = """
+.v-slider__thumb-label-container { display: block !important; }
+.v-slider__thumb-label { transform: translateY(-20%) translateY(-12px) translateX(-50%)
+  rotate(45deg) !important; }
+.v-input--is-label-active .v-slider { margin-top: 26px; }
+.sosim-explain { font-size: 14px; overflow-y: auto; max-height: 100%; padding: 4px 8px; }
+.sosim-explain h3 { margin: 0 0 6px 0; }
+.sosim-explain ul { margin: 0 0 8px 0; }
+"""
+
+
+COMPONENTS = [Units, WhatHappened, UnitsAlive, Earnings, CashArrears]
+
+
+@solara.component
+def Page():
+    """The dashboard; one model per browser connection."""
+    base = base_scenario()
+    model = solara.use_memo(lambda: WorkshopModel(base=base), [])
+    params = solara.use_memo(lambda: model_params(base), [])
+    solara.Style(CSS)
+    SolaraViz(model, components=COMPONENTS, model_params=params,
+              name=f"sosim workshop: {base.name}")
+
+
+# --------------------------------------------------------------------------- server
+def port_problem(host: str, port: int) -> str | None:
+    """Why the dashboard cannot listen on host:port (busy, unknown address), or None."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        return f"cannot listen on {host}: {exc.strerror}"
+    family, _, _, _, addr = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            sock.bind(addr)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return (f"port {port} on {host} is busy (another program listens there); "
+                        "choose another with --port")
+            return f"cannot listen on {host}:{port}: {exc.strerror}"
+    return None
+
+
+def serve(scenario: Path | None, host: str, port: int, open_browser: bool = False) -> None:
+    """Run the dashboard with Solara's server until interrupted (``sosim dashboard``).
+
+    Page assets come from the local ``solara-assets`` install (``share/solara/cdn``); Solara's
+    telemetry and version check are off, so the server contacts nothing outside this machine.
+    """
+    if scenario is not None:
+        os.environ[SCENARIO_ENV] = str(Path(scenario).resolve())
+    import solara.server.settings
+    from solara.__main__ import run as solara_run
+
+    solara.server.settings.telemetry.mixpanel_enable = False
+
+    args = ["sim.app", "--host", host, "--port", str(port), "--production",
+            "--no-check-version", "--open" if open_browser else "--no-open"]
+    solara_run.main(args=args, prog_name="sosim dashboard", standalone_mode=True)

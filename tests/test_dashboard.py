@@ -1,0 +1,120 @@
+"""The dashboard's levers, views and command, without a browser (test_dashboard_browser.py
+drives Chromium). Levers must start at the loaded scenario's values and, when left there,
+change nothing; moved levers change exactly their scenario paths."""
+
+from __future__ import annotations
+
+import io
+import socket
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+pytest.importorskip("solara")
+
+from sim import app as dash  # noqa: E402
+from sim.cli import app as cli  # noqa: E402
+from sim.scenario import MissionWithdraws, SetValues, load_scenario, scenario_with  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE = load_scenario(ROOT / "scenarios" / "kerala_baseline.yaml")
+NO_SPEM = load_scenario(ROOT / "scenarios" / "no_spem.yaml")
+
+
+def test_defaults_are_read_from_the_scenario():
+    s = scenario_with(BASE, {"payments.public_mean_delay_months": 7.5,
+                             "assets.failure_scale_months": 50, "formation.grant_multiple": 3})
+    d = dash.lever_defaults(s)
+    assert d["payment_delay"] == 7.5 and d["asset_life"] == 50 and d["grant_multiple"] == 3
+    assert d["dropout"] == pytest.approx(
+        s.workforce.marriage_annual_rate + s.workforce.other_job_annual_rate)
+    assert d["records"] == pytest.approx(s.demand.digitisation.initial_stock / 1000)
+    assert d["seed"] == str(s.seed) and d["mission_withdraws"] is False
+    assert dash.lever_defaults(NO_SPEM)["mission_withdraws"] is True
+    assert dash.lever_defaults(NO_SPEM)["withdraw_year"] == 2006
+    params = dash.model_params(s)
+    assert params["base"] is s
+    for key, value in d.items():
+        assert params[key]["value"] == value
+        if "min" in params[key]:
+            assert params[key]["min"] <= value <= params[key]["max"]
+
+
+@pytest.mark.parametrize("scenario", [BASE, NO_SPEM])
+def test_levers_left_alone_change_nothing(scenario):
+    same, notes = dash.apply_levers(scenario, dash.lever_defaults(scenario))
+    assert same is scenario and notes == []
+    m = dash.WorkshopModel(base=scenario)
+    assert m.config is scenario and m.lever_notes == [] and m.seed == scenario.seed
+
+
+def test_moved_levers_change_their_paths():
+    s, notes = dash.apply_levers(BASE, {"payment_delay": 9, "records": 1000, "asset_life": 30,
+                                        "grant_multiple": 5, "dropout": 0.19,
+                                        "private_access": 2.0})
+    assert s.payments.public_mean_delay_months == 9
+    assert s.demand.digitisation.initial_stock == 1_000_000
+    assert s.assets.failure_scale_months == 30 and s.formation.grant_multiple == 5
+    w0, w1 = BASE.workforce, s.workforce
+    assert w1.marriage_annual_rate + w1.other_job_annual_rate == pytest.approx(0.19)
+    assert w1.marriage_annual_rate / w1.other_job_annual_rate == pytest.approx(
+        w0.marriage_annual_rate / w0.other_job_annual_rate)
+    assert s.lines.training.private_orders_per_month == pytest.approx(
+        2 * BASE.lines.training.private_orders_per_month)
+    assert s.events == BASE.events  # nothing dated was touched
+    assert len(notes) == 6
+
+
+def test_insourcing_slider_replaces_the_dated_change_and_says_so():
+    assert any(isinstance(e, SetValues) for e in BASE.events)
+    s, notes = dash.apply_levers(BASE, {"insourcing": 0.1})
+    assert s.demand.schools.insourcing_annual_rate == 0.1
+    assert not any(isinstance(e, SetValues) and "demand.schools.insourcing_annual_rate"
+                   in e.values for e in s.events)
+    assert any("dropped" in n for n in notes)
+
+
+def test_mission_withdrawal_switch_and_year():
+    s, notes = dash.apply_levers(BASE, {"mission_withdraws": True, "withdraw_year": 2003})
+    assert [e.date for e in s.events if isinstance(e, MissionWithdraws)] == ["2003-01"]
+    assert notes == ["The mission withdraws in 2003-01."]
+    s, notes = dash.apply_levers(NO_SPEM, {"mission_withdraws": False})
+    assert not any(isinstance(e, MissionWithdraws) for e in s.events)
+    m = dash.WorkshopModel(base=BASE, mission_withdraws=True, withdraw_year=2000)
+    m.run_for(13)
+    assert not m.mission_active
+    assert any("withdrew" in text for _, text in m.messages)
+
+
+def test_seed_box():
+    assert dash.parse_seed(" 12 ", 0) == (12, None)
+    seed, note = dash.parse_seed("twelve", 3)
+    assert seed == 3 and "twelve" in note
+    assert dash.WorkshopModel(base=BASE, seed="5").seed == 5
+
+
+def test_views_draw_a_run():
+    m = dash.WorkshopModel(base=BASE, mission_withdraws=True, withdraw_year=2003)
+    m.run_for(60)
+    st = dash.unit_states(m)
+    assert len(st["line"]) == m.E.n and not (st["closed"] & st["arrears"]).any()
+    assert int(st["closed"].sum()) == m.E.n - m.recorder.monthly[-1]["units_alive"]
+    for view in (dash.UnitsAlive, dash.Units, dash.Earnings, dash.CashArrears):
+        view(m).args[0].savefig(io.BytesIO(), format="png")  # the figure FigureMatplotlib shows
+    panel = dash.WhatHappened(m).kwargs["unsafe_innerHTML"]
+    assert "month 60 of" in panel and "2003-01" in panel and "withdrawn" in panel
+    assert dash.field_earnings() == 45  # analysis/patterns.yaml
+
+
+def test_busy_port_and_bad_scenario_are_one_line_errors():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        res = CliRunner().invoke(cli, ["dashboard", "--port", str(port)])
+    assert res.exit_code == 1
+    assert f"port {port} on 127.0.0.1 is busy" in res.output
+    res = CliRunner().invoke(cli, ["dashboard", "missing.yaml"])
+    assert res.exit_code == 2 and "missing.yaml" in res.output
+    assert dash.port_problem("127.0.0.1", 0) is None
