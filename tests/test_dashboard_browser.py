@@ -180,9 +180,20 @@ def test_dashboard_levers_steps_and_charts(server, browser):
     page.screenshot(path=str(shots / "sosim_dashboard_60.png"), full_page=True)
     assert outside == [], f"the page asked for assets off this machine: {outside}"
 
+    # play runs on by itself (55 months a frame) until paused
+    page.get_by_role("button", name="▶").click()
+    deadline = time.monotonic() + 30
+    while month(page) < 115 and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    page.get_by_role("button", name="❚❚").click()
+    page.wait_for_timeout(1000)
+    played = month(page)
+    assert played >= 115
+    assert_no_error(page)
+
     # one model per browser connection: a second tab starts at month 0
     other = open_page(browser, server, outside)
     assert month(other) == 0
-    assert month(page) == 60
+    assert month(page) == played
     other.context.close()
     page.context.close()
