@@ -327,10 +327,12 @@ def unit_states(model: SocialOutsourcingModel) -> dict[str, np.ndarray]:
     """Per unit formed so far: line code, closed, and in arrears (clients owe it more overdue
     money than it holds in cash)."""
     E = model.E
-    alive = E.alive.astype(bool)
     owed = payments.arrears(model)
-    return {"line": E.line.astype(int), "closed": ~alive,
-            "arrears": alive & (owed > 0) & (owed > E.cash)}
+    # the same length for all (with "Use Threads" a step may add units while this draws)
+    n = min(len(E.line), len(E.alive), len(E.cash), len(owed))
+    alive = E.alive[:n].astype(bool)
+    return {"line": E.line[:n].astype(int), "closed": ~alive,
+            "arrears": alive & (owed[:n] > 0) & (owed[:n] > E.cash[:n])}
 
 
 def Units(model: SocialOutsourcingModel):

@@ -88,9 +88,12 @@ def browser():
 
 
 def open_page(browser, url: str, outside: list[str]):
-    """A fresh page on the dashboard, every request off this machine aborted and recorded."""
+    """A fresh page on the dashboard, every request off this machine aborted and recorded, and
+    every failed local request (an asset missing from the local CDN folder) recorded too."""
     ctx = browser.new_context(viewport={"width": 1600, "height": 1400})
     page = ctx.new_page()
+    page.on("response", lambda r: outside.append(f"{r.status} {r.url}") if r.status >= 400
+            else None)
 
     def route(r):
         if LOCAL.match(r.request.url):
@@ -178,7 +181,7 @@ def test_dashboard_levers_steps_and_charts(server, browser):
     shots = Path(os.environ.get("SOSIM_SCREENSHOT_DIR") or tempfile.gettempdir())
     shots.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(shots / "sosim_dashboard_60.png"), full_page=True)
-    assert outside == [], f"the page asked for assets off this machine: {outside}"
+    assert outside == [], f"assets off this machine or missing: {outside}"
 
     # play runs on by itself (55 months a frame) until paused
     page.get_by_role("button", name="▶").click()
