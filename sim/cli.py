@@ -365,7 +365,7 @@ def dashboard(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     open_browser: Annotated[bool, typer.Option("--open", help="Open a browser on it")] = False,
 ) -> None:
-    """Start the teaching dashboard (Mesa's SolaraViz) in the browser; needs extra [dashboard]."""
+    """Start the teaching dashboard (Mesa's SolaraViz) in the browser (the dashboard extra)."""
     try:
         from sim import app as dash
     except ImportError as exc:
