@@ -229,6 +229,14 @@ def asset_table() -> Table:
     )
 
 
+def among(values: np.ndarray, ids: np.ndarray, n: int) -> np.ndarray:
+    """Whether each of ``values`` is one of ``ids`` (row numbers below ``n``; negative values,
+    meaning none, never are): ``np.isin`` by a lookup mask, linear rather than a sort."""
+    mask = np.zeros(n + 1, dtype=bool)
+    mask[ids] = True
+    return mask[np.where(values >= 0, values, n)]
+
+
 def tally(index: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
     """Sum ``weights`` by ``index`` into ``n`` float bins (float even when nothing is summed)."""
     return np.bincount(index, weights=weights, minlength=n).astype(np.float64, copy=False)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.mechanisms import finance, ledger
-from sim.state import tally
+from sim.state import among, tally
 
 if TYPE_CHECKING:
     from sim.model import SocialOutsourcingModel
@@ -83,6 +83,10 @@ def reinvest(model: SocialOutsourcingModel) -> None:
     """Replace failed PCs and expand busy units, from cash above a working buffer or a loan."""
     cfg = model.config
     E = model.E
+    # PCs that failed or were retired are never read again: drop them, so that the asset
+    # table holds the working PCs, not every PC ever bought (order kept: same draws, same sums)
+    if not model.A.working.all():
+        model.A.keep(model.A.working)
     alive = np.flatnonzero(E.alive)
     if len(alive) == 0:
         return
@@ -129,4 +133,4 @@ def reinvest(model: SocialOutsourcingModel) -> None:
 def retire(model: SocialOutsourcingModel, idx: np.ndarray) -> None:
     """Assets of closed units stop working."""
     A = model.A
-    A.working[np.isin(A.enterprise, idx)] = False
+    A.working[among(A.enterprise, idx, model.E.n)] = False

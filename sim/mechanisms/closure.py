@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.mechanisms import assets, demand, payments, production, workforce
+from sim.state import among
 
 if TYPE_CHECKING:
     from sim.model import SocialOutsourcingModel
@@ -49,11 +50,11 @@ def close(model: SocialOutsourcingModel, idx: np.ndarray, reason: np.ndarray) ->
     E.alive[idx] = False
     E.closed[idx] = model.t
     E.closure_reason[idx] = reason
-    staying = np.flatnonzero((M.left < 0) & np.isin(M.enterprise, idx))
+    staying = np.flatnonzero((M.left < 0) & among(M.enterprise, idx, E.n))
     M.left[staying] = model.t
     M.leave_reason[staying] = workforce.UNIT_CLOSED
     M.earnings[staying] = 0.0
-    gone = np.isin(O.enterprise, idx)
+    gone = among(O.enterprise, idx, E.n)
     back = gone & ~O.private & ~O.recurring & (O.line == demand.DATA_ENTRY)
     model.records_stock += float(O.remaining[back].sum())
     O.keep(~gone)

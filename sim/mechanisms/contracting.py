@@ -9,11 +9,13 @@ contracts won, private bids of US$30-40k against US$10k.
 
 from __future__ import annotations
 
+import heapq
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.mechanisms import demand, production
+from sim.state import among
 
 if TYPE_CHECKING:
     from sim.model import SocialOutsourcingModel
@@ -54,8 +56,8 @@ def end_school_contracts(model: SocialOutsourcingModel, schools: np.ndarray) -> 
     if len(schools) == 0:
         return
     O, E = model.O, model.E
-    O.remaining[O.recurring & np.isin(O.client, schools)] = 0.0
-    E.school[np.isin(E.school, schools)] = -1
+    O.remaining[O.recurring & among(O.client, schools, model.C.n)] = 0.0
+    E.school[among(E.school, schools, model.C.n)] = -1
 
 
 def assign_schools(model: SocialOutsourcingModel) -> None:
@@ -123,47 +125,36 @@ def allocate_public(
     )
     direct_draw = rng.random(len(offers))
     win_draw = rng.random(len(offers))
+    if model.mission_active:
+        _broker(model, offers, recurring, capacity, backlog, base_logit, direct_draw, win_draw)
+        return
     stats = model.counters
+    units_of: dict[int, np.ndarray] = {}
     for i in range(len(offers)):
         line = int(offers.line[i])
         qty = float(offers.qty[i])
         months = int(offers.deadline[i] - model.t)
-        per_month = qty if recurring else qty / max(months, 1)
-        units = np.flatnonzero(E.alive & (E.line == line))
-        if not model.mission_active:
-            units = units[E.markets_self[units]]
+        units = units_of.get(line)
+        if units is None:
+            units = units_of[line] = np.flatnonzero(E.alive & (E.line == line) & E.markets_self)
         stats["public_orders"] += 1
         if len(units) == 0:
             continue
         spare = _spare(model, capacity, backlog, units, 1 if recurring else months)
-        need = per_month if recurring else qty
-        direct = model.mission_active and direct_draw[i] < cfg.mission.direct_order_share
-        if model.mission_active:
-            # the mission spreads work: it picks up to N units with the lightest load relative
-            # to their capacity, weighted by reputation (random tie-break)
-            room = capacity[units] * max(1 if recurring else months, 1)
-            free_share = np.divide(spare, room, out=np.zeros(len(units)), where=room > 0)
-            free_share = np.minimum(free_share, 1 - E.utilisation[units])
-            score = free_share * (0.75 + 0.5 * E.reputation[units]) + 1e-6 * rng.random(len(units))
-            order = np.argsort(-score, kind="stable")[: cfg.mission.consortium_max_units]
-        else:
-            # each self-marketing unit bids alone; the strongest bid is the one that counts
-            score = np.minimum(spare, need) * (0.5 + E.reputation[units])
-            order = np.argsort(-score, kind="stable")[:1]
+        need = qty  # recurring: one month's work; one-off: the whole order
+        # each self-marketing unit bids alone; the strongest bid is the one that counts
+        score = np.minimum(spare, need) * (0.5 + E.reputation[units])
+        order = np.argsort(-score, kind="stable")[:1]
         chosen, spare_c = units[order], spare[order]
         if spare_c.sum() <= 0:
             continue
-        if not direct:
-            cover = min(1.0, spare_c.sum() / need)
-            rep = float(np.average(E.reputation[chosen], weights=np.maximum(spare_c, 1e-9)))
-            p = _sigmoid(base_logit + ct.win_reputation_coef * rep + ct.win_capacity_coef * cover)
-            stats["tenders"] += 1
-            if win_draw[i] >= p:
-                continue
-            stats["tenders_won"] += 1
-        else:
-            stats["direct_orders"] += 1
-        # split the order over the chosen units in proportion to their spare capacity
+        cover = min(1.0, spare_c.sum() / need)
+        rep = float(np.average(E.reputation[chosen], weights=np.maximum(spare_c, 1e-9)))
+        p = _sigmoid(base_logit + ct.win_reputation_coef * rep + ct.win_capacity_coef * cover)
+        stats["tenders"] += 1
+        if win_draw[i] >= p:
+            continue
+        stats["tenders_won"] += 1
         share = spare_c / spare_c.sum()
         take = share * min(need, spare_c.sum())
         keep = take > 1e-9
@@ -189,8 +180,187 @@ def allocate_public(
         else:
             add_orders(model, chosen, sub, take, private=False)
             backlog[chosen] += take
-            # any part the units cannot take goes to a private firm; its records leave the stock
+            # any part the unit cannot take goes to a private firm; its records leave the stock
         stats["public_orders_won"] += 1
+
+
+# Exact ties between equally free units are broken by a random key per unit (False: by row,
+# which makes the queue reproduce a plain stable sort - used to verify it against one).
+RANDOM_TIES = True
+# Scores below this count as a tie at zero: units with (almost) no free share of capacity are
+# equally full, and the mission picks among them at random (as a 1e-6 random jitter did).
+NEARLY_FULL = 1e-6
+
+
+class _Queue:
+    """The units of one line ranked for the mission, best first: free share of capacity x
+    reputation weight, exact ties by a random key. An order changes only the ranks of the units
+    it was offered to, so those are re-queued (through a heap) and the others keep their place:
+    a month's orders cost O(orders x N log units), not O(orders x units).
+
+    Tie keys are exponential clocks: a re-queued unit gets the largest key yet taken from its
+    score group plus a fresh exponential draw. By memorylessness every unit of a group then
+    waits an independent exponential time, so each order picks a uniformly random subset of
+    the tied units, as drawing fresh noise for every unit at every order would."""
+
+    def __init__(self, units: np.ndarray, mm: int, cap, free, rep, backlog, keys):
+        self.units, self.mm = units.tolist(), mm
+        room = cap[units] * mm
+        spare = np.maximum(room - backlog[units], 0.0)
+        share = np.divide(spare, room, out=np.zeros(len(units)), where=room > 0)
+        a = np.minimum(share, free[units]) * (0.75 + 0.5 * rep[units])
+        if RANDOM_TIES:
+            a[a < NEARLY_FULL] = 0.0
+        pos = np.arange(len(units))
+        keys = keys if RANDOM_TIES else pos.astype(float)
+        self.sorted = np.lexsort((pos, keys, -a)).tolist()  # never reordered
+        self.neg_a, self.key = (-a).tolist(), keys.tolist()
+        self.version = [0] * len(units)  # 0: its sorted entry is valid; >0: its heap entry is
+        self.p = 0  # next sorted entry to look at
+        self.heap: list[tuple[float, float, int, int]] = []  # re-queued units
+        self.taken: dict[float, float] = {}  # score -> largest tie key taken at that score
+
+
+def _broker(
+    model: SocialOutsourcingModel,
+    offers: demand.Offers,
+    recurring: bool,
+    capacity: np.ndarray,
+    backlog: np.ndarray,
+    base_logit: float,
+    direct_draw: np.ndarray,
+    win_draw: np.ndarray,
+) -> None:
+    """The mission spreads each order over up to N units with the lightest load relative to
+    their capacity, weighted by reputation (exact ties at random), directly where a state
+    ruling allows, else as a consortium bid in an open tender; the order is split over the
+    chosen units in proportion to their spare capacity."""
+    E = model.E
+    ct = model.config.contracting
+    k_max = model.config.mission.consortium_max_units
+    ties = model.rng_for("mission_ties")
+    heappop, heappush = heapq.heappop, heapq.heappush
+    cap = capacity.tolist()
+    free_a = 1 - E.utilisation
+    free = free_a.tolist()
+    rep = E.reputation.tolist()
+    blog = backlog.tolist()
+    line_of = offers.line.tolist()
+    qty_of = offers.qty.tolist()
+    months_of = (offers.deadline - model.t).tolist()
+    direct_of = (direct_draw < model.config.mission.direct_order_share).tolist()
+    win_of = win_draw.tolist()
+    c_rep, c_cap = ct.win_reputation_coef, ct.win_capacity_coef
+    queues: dict[tuple[int, int], _Queue] = {}
+    of_line: dict[int, list[_Queue]] = {}
+    keys: list[float] = []
+    rows: list[tuple[int, int, float, int]] = []  # (order, enterprise, take, months)
+    n_tenders = n_won = n_direct = n_placed = 0
+    for i in range(len(line_of)):
+        line, need, months = line_of[i], qty_of[i], months_of[i]
+        mm = 1 if recurring else (months if months > 1 else 1)
+        q = queues.get((line, mm))
+        if q is None:
+            units = np.flatnonzero(E.alive & (E.line == line))
+            q = queues[(line, mm)] = _Queue(
+                units, mm, capacity, free_a, E.reputation, np.asarray(blog),
+                ties.standard_exponential(len(units)),
+            )
+            of_line.setdefault(line, []).append(q)
+        units = q.units
+        if not units:
+            continue
+        # the k best units: merge the sorted list (units not offered work yet) and the heap
+        srt, neg_a, key, ver, heap, taken = q.sorted, q.neg_a, q.key, q.version, q.heap, q.taken
+        p, n_sorted = q.p, len(srt)
+        pos: list[int] = []
+        while len(pos) < k_max:
+            while p < n_sorted and ver[srt[p]]:
+                p += 1
+            while heap and heap[0][3] != ver[heap[0][2]]:
+                heappop(heap)
+            if p < n_sorted:
+                j = srt[p]
+                top = (neg_a[j], key[j], j)
+                if heap and heap[0][:3] < top:
+                    top = heappop(heap)
+                    j = top[2]
+                else:
+                    p += 1
+            elif heap:
+                top = heappop(heap)
+                j = top[2]
+            else:
+                break
+            if taken.get(top[0], -1.0) < top[1]:
+                taken[top[0]] = top[1]
+            ver[j] = -1
+            pos.append(j)
+        q.p = p
+        chosen = [units[j] for j in pos]
+        spare_c = [max(cap[u] * mm - blog[u], 0.0) for u in chosen]
+        total = 0.0
+        for s in spare_c:
+            total += s
+        placed = total > 0
+        if placed and not direct_of[i]:
+            cover = min(1.0, total / need)
+            sw = sr = 0.0
+            for u, s in zip(chosen, spare_c, strict=True):
+                w = s if s > 1e-9 else 1e-9
+                sw += w
+                sr += rep[u] * w
+            p_win = _sigmoid(base_logit + c_rep * (sr / sw) + c_cap * cover)
+            n_tenders += 1
+            placed = win_of[i] < p_win
+            n_won += placed
+        elif placed:
+            n_direct += 1
+        if placed:
+            # split the order over the chosen units in proportion to their spare capacity;
+            # any part they cannot take goes to a private firm
+            part = min(need, total)
+            for u, s in zip(chosen, spare_c, strict=True):
+                take = s / total * part
+                if take > 1e-9:
+                    rows.append((i, u, take, months))
+                    blog[u] += take * (months if months > 1 else 1) if recurring else take
+            n_placed += 1
+        # the units offered this order are re-queued with their new load (and a new tie key)
+        for qq in of_line[line]:
+            m2, ver2, h2, taken2 = qq.mm, qq.version, qq.heap, qq.taken
+            for j, u in zip(pos, chosen, strict=True):
+                room = cap[u] * m2
+                share = max(room - blog[u], 0.0) / room if room > 0 else 0.0
+                a = min(share, free[u]) * (0.75 + 0.5 * rep[u])
+                if RANDOM_TIES:
+                    if a < NEARLY_FULL:
+                        a = 0.0
+                    if not keys:
+                        keys = ties.standard_exponential(256).tolist()
+                    k = taken2.get(-a, 0.0) + keys.pop()
+                else:
+                    k = float(j)
+                v = ver2[j] = (ver2[j] if ver2[j] > 0 else 0) + 1
+                heappush(h2, (-a, k, j, v))
+    stats = model.counters
+    stats["public_orders"] += len(line_of)
+    stats["tenders"] += n_tenders
+    stats["tenders_won"] += n_won
+    stats["direct_orders"] += n_direct
+    stats["public_orders_won"] += n_placed
+    if rows:
+        o, ent, take, months = (np.array(c) for c in zip(*rows, strict=True))
+        sub = demand.Offers(
+            offers.line[o], offers.client[o], take, offers.price[o], offers.deadline[o]
+        )
+        if recurring:
+            add_orders(
+                model, ent, sub, months.astype(float), private=False, recurring=True,
+                qty_month=take,
+            )
+        else:
+            add_orders(model, ent, sub, take, private=False)
 
 
 def allocate_private(model: SocialOutsourcingModel, ent: np.ndarray, offers: demand.Offers) -> None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.mechanisms import ledger
-from sim.state import tally
+from sim.state import among, tally
 
 if TYPE_CHECKING:
     from sim.model import SocialOutsourcingModel
@@ -81,4 +81,4 @@ def arrears(model: SocialOutsourcingModel) -> np.ndarray:
 def drop(model: SocialOutsourcingModel, idx: np.ndarray) -> None:
     """Invoices of closed units are written off."""
     I = model.I
-    I.keep(~np.isin(I.enterprise, idx))
+    I.keep(~among(I.enterprise, idx, model.E.n))

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.state import among
+
 if TYPE_CHECKING:
     from sim.model import SocialOutsourcingModel
 
@@ -102,7 +104,7 @@ def rotate_roles(model: SocialOutsourcingModel) -> None:
     due = np.flatnonzero(E.alive & (age > 0) & (age % period == 0))
     if len(due) == 0:
         return
-    active = np.flatnonzero((M.left < 0) & np.isin(M.enterprise, due))
+    active = np.flatnonzero((M.left < 0) & among(M.enterprise, due, E.n))
     M.role[active] = 0
     order = active[np.lexsort((active, M.enterprise[active]))]
     ent = M.enterprise[order]
