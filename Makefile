@@ -6,7 +6,7 @@ BIN   := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 EXTRAS ?= dev,analysis,dask,dashboard,export
 
-.PHONY: run test lint format clean
+.PHONY: run test bench lint format clean
 
 $(BIN)/python:
 	@py=$$(command -v python3.12 || pyenv which python 2>/dev/null || command -v python3); \
@@ -26,6 +26,9 @@ run: $(STAMP)  ## run the Kerala baseline and print its summary
 
 test: $(STAMP)  ## the whole test suite
 	$(BIN)/python -m pytest
+
+bench: $(STAMP)  ## speed and scale against Mesa's reference models (prints, writes out/bench.json)
+	$(BIN)/python -m benchmarks
 
 lint: $(STAMP)
 	$(BIN)/ruff check sim analysis tests benchmarks

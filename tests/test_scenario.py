@@ -252,7 +252,8 @@ def test_the_source_checker_catches_an_uncommented_number():
 
 
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")) + sorted(
-    SCENARIOS.glob("events/*.yaml")) + sorted(SCENARIOS.glob("presets/*.yaml")),
+    SCENARIOS.glob("events/*.yaml")) + sorted(SCENARIOS.glob("presets/*.yaml"))
+    + sorted(SCENARIOS.glob("bench/*.yaml")),
     ids=lambda p: p.name)
 def test_every_number_in_shipped_scenarios_is_sourced(path):
     assert numbers_without_source(path.read_text()) == []
