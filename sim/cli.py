@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from sim.scenario import LINES, Scenario, ScenarioError, json_schema, load_scenario
@@ -39,7 +40,8 @@ SetOpt = Annotated[
 def fail(error: ScenarioError) -> None:
     """Print every problem on its own line and exit with code 2."""
     for line in error.format().splitlines():
-        err_console.print(f"[bold red]error:[/] {line}", highlight=False, markup=True)
+        # escaped: a key or value from the user's file may look like rich markup ("[/x]")
+        err_console.print(f"[bold red]error:[/] {escape(line)}", highlight=False, markup=True)
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -303,7 +305,7 @@ def _write_report(folder: Path, png: bool, svg: bool) -> None:
     except ReportError as exc:
         fail(ScenarioError([(str(folder), "report", str(exc).removeprefix(f"{folder}: "))]))
     except ExportError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(1) from None
     for label, value in report.headline:
         console.print(f"  {label:<44} {value}", highlight=False)
@@ -369,13 +371,14 @@ def dashboard(
     try:
         from sim import app as dash
     except ImportError as exc:
-        err_console.print(f"[bold red]error:[/] the dashboard needs the [dashboard] extra "
-                          f"(pip install -e '.[dashboard]'): {exc}", highlight=False)
+        err_console.print("[bold red]error:[/] " + escape(
+            f"the dashboard needs the [dashboard] extra (pip install -e '.[dashboard]'): {exc}"),
+            highlight=False)
         raise typer.Exit(1) from None
     cfg = _load(scenario or dash.BASELINE, None)  # bad input: exit 2 before a server starts
     problem = dash.port_problem(host, port) if port else None
     if problem:
-        err_console.print(f"[bold red]error:[/] {problem}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {escape(problem)}", highlight=False)
         raise typer.Exit(1)
     console.print(f"sosim dashboard: {cfg.name} on http://{host}:{port} (Ctrl+C stops it)",
                   highlight=False)
@@ -388,7 +391,7 @@ def main() -> None:
         app()
     except ScenarioError as exc:
         for line in exc.format().splitlines():
-            err_console.print(f"[bold red]error:[/] {line}", highlight=False)
+            err_console.print(f"[bold red]error:[/] {escape(line)}", highlight=False)
         sys.exit(EXIT_BAD_INPUT)
 
 

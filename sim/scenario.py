@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 import re
+import reprlib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -74,7 +75,10 @@ def section(cls: type[BaseModel], **kw: Any) -> Any:
 class Strict(BaseModel):
     """Base for every section: unknown keys are errors, defaults are validated too."""
 
-    model_config = ConfigDict(extra="forbid", validate_default=True, validate_assignment=True)
+    # no infinities or NaN: every bound (ge=0, le=1, ...) must mean what it says
+    model_config = ConfigDict(
+        extra="forbid", validate_default=True, validate_assignment=True, allow_inf_nan=False
+    )
 
 
 # --------------------------------------------------------------------------- formation / mission
@@ -787,7 +791,7 @@ class Scenario(Strict):
     def _dates_in_horizon(self) -> Scenario:
         n = self.months
         if n < 1:
-            raise ValueError(f"end {self.end} is before start {self.start}")
+            raise ValueError(f"end: {self.end} is before start {self.start}")
         # an event after the end simply never happens (so a horizon can be cut short with
         # --set end=...); one before the start is a mistake
         for i, ev in enumerate(self.events):
@@ -819,6 +823,9 @@ class ScenarioError(Exception):
 
 
 MAX_YAML_BYTES = 2_000_000
+MAX_YAML_VALUES = 200_000
+"""Most values a document may expand to through its aliases (a few aliases can multiply a file
+into billions of values: the "billion laughs")."""
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
@@ -841,7 +848,13 @@ def read_yaml(path: Path) -> dict[str, Any]:
         mark = getattr(exc, "problem_mark", None)
         at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        tag = re.search(r"constructor for the tag '([^']*)'", problem)
+        if tag:  # !!python/object and the like: the safe loader builds plain data only
+            shown = tag.group(1).replace("tag:yaml.org,2002:", "!!")
+            problem = f"tag '{shown}' is not allowed (only plain YAML data is read)"
         raise ScenarioError([(f, "", f"malformed YAML: {at}{problem}")]) from None
+    except RecursionError:
+        raise ScenarioError([(f, "", "malformed YAML: nested too deeply")]) from None
     if data is None:
         raise ScenarioError([(f, "", "empty file, expected a mapping of scenario keys")])
     if not isinstance(data, dict):
@@ -863,9 +876,66 @@ class _AliasLimitedLoader(yaml.SafeLoader):
                 raise yaml.YAMLError("too many aliases (possible YAML bomb)")
         return super().compose_node(parent, index)
 
+    def construct_mapping(self, node, deep=False):  # type: ignore[no-untyped-def]
+        # a key given twice (a half-edited file) would silently keep the last value
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
+                    continue
+                key = self.construct_object(key_node)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key '{key}' (first on line {seen[key] + 1})",
+                        key_node.start_mark,
+                    )
+                seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep)
+
+
+def _expanded_size(root: yaml.Node, limit: int) -> int:
+    """Values the node graph expands to once aliases are copied (stops counting past limit)."""
+    size: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+
+    def children(node: yaml.Node) -> list[yaml.Node]:
+        if isinstance(node, yaml.MappingNode):
+            return [n for pair in node.value for n in pair]
+        return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
+    while stack:
+        node, done = stack.pop()
+        k = id(node)
+        if done:
+            on_path.discard(k)
+            size[k] = 1 + sum(size.get(id(c), 1) for c in children(node))
+            if size[k] > limit:
+                return size[k]
+        elif k not in size and k not in on_path:
+            on_path.add(k)
+            stack.append((node, True))
+            stack.extend((c, False) for c in children(node))
+    return size[id(root)]
+
 
 def _load_safely(text: str) -> Any:
-    return yaml.load(text, Loader=_AliasLimitedLoader)  # noqa: S506 - a SafeLoader subclass
+    loader = _AliasLimitedLoader(text)  # a SafeLoader subclass: plain data only
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _expanded_size(node, MAX_YAML_VALUES) > MAX_YAML_VALUES:
+            raise yaml.YAMLError(
+                f"aliases expand the document to more than {MAX_YAML_VALUES:,} values "
+                "(possible YAML bomb)"
+            )
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+_short = reprlib.Repr(maxlevel=2, maxlist=4, maxtuple=4, maxdict=4, maxstring=40, maxother=40)
 
 
 def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -884,9 +954,6 @@ def resolve_file(path: str | Path, _stack: tuple[Path, ...] = ()) -> dict[str, A
     """Read a scenario file and everything it ``extends:``, merged into one raw mapping."""
     p = Path(path)
     key = p.resolve()
-    if key in _stack:
-        chain = " -> ".join(str(s.name) for s in (*_stack, key))
-        raise ScenarioError([(str(_stack[-1]), "extends", f"cycle of extends: {chain}")])
     data = read_yaml(p)
     parent = data.pop("extends", None)
     if parent is None:
@@ -896,6 +963,11 @@ def resolve_file(path: str | Path, _stack: tuple[Path, ...] = ()) -> dict[str, A
     target = (p.parent / parent) if not Path(parent).is_absolute() else Path(parent)
     if not target.exists():
         raise ScenarioError([(str(p), "extends", f"file not found: {parent}")])
+    if target.is_dir():
+        raise ScenarioError([(str(p), "extends", f"is a directory, expected a file: {parent}")])
+    if target.resolve() in (*_stack, key):  # reported on the file that closes the cycle
+        chain = " -> ".join(s.name for s in (*_stack, key, target.resolve()))
+        raise ScenarioError([(str(p), "extends", f"cycle of extends: {chain}")])
     base = resolve_file(target, (*_stack, key))
     return _deep_merge(base, data)
 
@@ -956,39 +1028,67 @@ def _suggest(key: str, valid: list[str]) -> str:
     return f" (valid keys: {', '.join(valid)})"
 
 
+_EVENT_KINDS: dict[str, type[BaseModel]] = {
+    "mission_withdraws": MissionWithdraws,
+    "mission_returns": MissionReturns,
+    "payment_delay_shock": PaymentDelayShock,
+    "digitisation_drive": DigitisationDrive,
+    "set": SetValues,
+}
+_KEY_FIRST = re.compile(r"^([A-Za-z_][\w.]*): (.+)$", re.S)
+
+
 def _problems(exc: ValidationError, file: str) -> list[tuple[str, str, str]]:
     out = []
     for err in exc.errors():
-        loc = tuple(err["loc"])
-        # drop the tag pydantic inserts for unions: events.0.set.values -> events.0.values
+        raw = tuple(err["loc"])
+        # the event's class, from the tag pydantic inserts for unions (for "did you mean")
+        event_cls = (
+            _EVENT_KINDS.get(str(raw[2])) if len(raw) == 4 and raw[0] == "events" else None
+        )
+        # drop the tag pydantic inserts for unions: events.0.set.values -> events.0.values;
+        # and the marker of a bad dict key: formation.schedule.trainig.[key]
         loc = tuple(
-            p
-            for p in loc
-            if p
-            not in {
-                "mission_withdraws",
-                "mission_returns",
-                "payment_delay_shock",
-                "digitisation_drive",
-                "set",
-            }
-            or p == loc[-1]
+            p for p in raw if (p not in _EVENT_KINDS or p == raw[-1]) and p != "[key]"
         )
         path = ".".join(str(p) for p in loc)
         msg = err["msg"]
-        if err["type"] == "extra_forbidden":
-            section = _section_at(loc[:-1])
+        kind = err["type"]
+        ctx = err.get("ctx") or {}
+        if kind == "extra_forbidden":
+            section = event_cls or _section_at(loc[:-1])
             hint = ""
             if section is not None:
                 hint = _suggest(str(loc[-1]), list(section.model_fields))
             msg = f"unknown key{hint}"
+        elif kind == "union_tag_not_found":
+            path = f"{path}.do" if path else "do"
+            msg = f"required key is missing (one of: {', '.join(_EVENT_KINDS)})"
+        elif kind == "union_tag_invalid":
+            path = f"{path}.do" if path else "do"
+            tag = str(ctx.get("tag"))
+            close = difflib.get_close_matches(tag, list(_EVENT_KINDS), n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else f"one of: {', '.join(_EVENT_KINDS)}"
+            msg = f"unknown event '{tag}' ({hint})"
+        elif kind == "literal_error" and isinstance(err.get("input"), str):
+            valid = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+            close = difflib.get_close_matches(err["input"], valid, n=1, cutoff=0.6)
+            if close:
+                msg = f"{msg} (did you mean '{close[0]}'?)"
+        elif kind == "model_type":
+            msg = "expected a mapping of keys"
         elif msg.startswith("Value error, "):
             msg = msg[len("Value error, ") :]
-        elif err["type"] == "missing":
+            # a check across keys names the key first: "end: 1998-12 is before start ..."
+            m = _KEY_FIRST.match(msg)
+            if m:
+                path = f"{path}.{m.group(1)}" if path else m.group(1)
+                msg = m.group(2)
+        elif kind == "missing":
             msg = "required key is missing"
-        if err["type"] not in {"extra_forbidden", "missing"} and "input" in err:
-            shown = repr(err["input"])
-            if len(shown) < 60 and not isinstance(err["input"], dict):
+        if kind not in {"extra_forbidden", "missing", "union_tag_invalid"} and "input" in err:
+            shown = _short.repr(err["input"])  # bounded: the input may be huge
+            if len(shown) < 60 and not isinstance(err["input"], dict) and "got " not in msg:
                 msg = f"{msg} (got {shown})"
         out.append((file, path, msg))
     return out

@@ -1,0 +1,103 @@
+"""The bad-input corpus (issue 7): every file in ``tests/bad_inputs/`` is wrong in one way and
+``tests/bad_inputs/expected.yaml`` states the exact error it must give. Each goes through the
+real command: exit code 2, exactly the expected ``error: file: key.path: reason`` lines, no
+uncaught exception, nothing written. Those marked ``subprocess: true`` also run as a real
+process, to prove there is no traceback on stderr."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from sim.cli import app
+from tests.conftest import ROOT
+
+CORPUS = Path(__file__).resolve().parent / "bad_inputs"
+MANIFEST = yaml.safe_load((CORPUS / "expected.yaml").read_text())
+SUBPROCESS = sorted(name for name, case in MANIFEST.items() if case.get("subprocess"))
+runner = CliRunner()
+
+
+def expected_lines(name: str, path: Path) -> list[str]:
+    return [
+        "error: " + line.replace("{file}", str(path)).replace("{dir}", str(path.parent))
+        for line in MANIFEST[name]["expect"]
+    ]
+
+
+def command(name: str, path: Path, out: Path) -> list[str]:
+    cmd = MANIFEST[name]["command"]
+    assert cmd in ("run", "validate", "sweep"), name
+    return [cmd, str(path)] + ([] if cmd == "validate" else ["--out", str(out)])
+
+
+def test_every_file_of_the_corpus_has_an_expected_error_and_vice_versa():
+    files = {p.name for p in CORPUS.glob("*.yaml")} - {"expected.yaml"}
+    assert files == set(MANIFEST)
+    scenarios = [n for n, c in MANIFEST.items() if c["command"] != "sweep"]
+    sweeps = [n for n, c in MANIFEST.items() if c["command"] == "sweep"]
+    assert len(scenarios) >= 40 and len(sweeps) >= 8
+
+
+@pytest.mark.parametrize("name", sorted(MANIFEST))
+def test_bad_input_gives_its_exact_error_exit_2_and_writes_nothing(tmp_path, name):
+    path = CORPUS / name
+    out = tmp_path / "out"
+    before = sorted(p.name for p in CORPUS.iterdir())
+    res = runner.invoke(app, command(name, path, out))
+    # an uncaught exception would be the exception itself, not SystemExit(2)
+    assert isinstance(res.exception, SystemExit), repr(res.exception)
+    assert res.exit_code == 2, res.output
+    lines = [ln for ln in res.output.splitlines() if ln.strip()]
+    assert lines == expected_lines(name, path)
+    assert "Traceback" not in res.output
+    assert list(tmp_path.iterdir()) == []  # not even a temporary folder
+    assert sorted(p.name for p in CORPUS.iterdir()) == before
+
+
+@pytest.mark.parametrize("name", SUBPROCESS)
+def test_bad_input_in_a_real_process_has_no_traceback(tmp_path, name):
+    path = CORPUS / name
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "sim.cli", *command(name, path, out)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert [ln for ln in proc.stderr.splitlines() if ln.strip()] == expected_lines(name, path)
+    assert proc.stdout == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_subprocess_sample_covers_scenarios_and_sweeps():
+    kinds = {MANIFEST[n]["command"] for n in SUBPROCESS}
+    assert {"run", "sweep"} <= kinds and len(SUBPROCESS) >= 8
+
+
+@pytest.mark.parametrize(("override", "expected"), [
+    ("end=2020/12", "--set: end: expected a month as YYYY-MM, got '2020/12'"),
+    ("payments.public_mean_delay_months=.inf",
+     "payments.public_mean_delay_months: Input should be a finite number (got inf)"),
+    ("events=[{date: 1990-01, do: mission_withdraws}]",
+     "events.0.date: 1990-01 is before the start 1999-01"),
+])
+def test_bad_overrides_on_the_command_line(tmp_path, override, expected):
+    base = ROOT / "scenarios" / "kerala_baseline.yaml"
+    res = runner.invoke(app, ["run", str(base), "--set", override, "--out", str(tmp_path / "o")])
+    assert isinstance(res.exception, SystemExit) and res.exit_code == 2, res.output
+    [line] = [ln for ln in res.output.splitlines() if ln.strip()]
+    assert line.endswith(expected.removeprefix("--set: ")), line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_event_after_the_end_is_allowed(tmp_path):
+    """Known behaviour kept: an event after the horizon never fires (horizons are cut with
+    --set end=...); only one before the start is an error."""
+    f = tmp_path / "late.yaml"
+    f.write_text("end: 2001-12\nevents:\n  - {date: 2010-01, do: mission_withdraws}\n")
+    res = runner.invoke(app, ["validate", str(f)])
+    assert res.exit_code == 0, res.output
