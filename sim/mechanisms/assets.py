@@ -110,7 +110,8 @@ def reinvest(model: SocialOutsourcingModel) -> None:
     price = pc_price(model)
     buffer = cfg.finance.buffer_months * finance.fixed_outgoings(model)[need]
     spare = E.cash[need] - buffer
-    affordable = np.clip(np.floor(spare / price), 0, None).astype(np.int64)
+    # capped at the deficit before the cast: cash / a near-zero price overflows int64
+    affordable = np.clip(np.floor(spare / price), 0, deficit).astype(np.int64)
     good_standing = (E.missed_instalments[need] == 0) & (
         E.loan_balance[need] <= cfg.finance.further_loan_max_balance_usd)
     short = (affordable < deficit) & good_standing
@@ -123,7 +124,7 @@ def reinvest(model: SocialOutsourcingModel) -> None:
         )
         ledger.lend(model, borrowers, amount, cfg.finance.further_loan_term_months)
         spare = E.cash[need] - buffer
-        affordable = np.clip(np.floor(spare / price), 0, None).astype(np.int64)
+        affordable = np.clip(np.floor(spare / price), 0, deficit).astype(np.int64)
     counts = np.minimum(deficit, affordable)
     if counts.sum():
         E.reinvested_usd[need] += counts * price
