@@ -134,8 +134,11 @@ def run(
     from sim import run as run_model
 
     cfg = _load(scenario, set_, seed)
-    if out is not None and out.exists() and not out.is_dir():
-        fail(ScenarioError([(str(out), "--out", "exists and is not a directory")]))
+    if out is not None:
+        try:
+            outputs.check_out(out)  # before the run: a folder of other files is never replaced
+        except ScenarioError as exc:
+            fail(exc)
     t0 = time.perf_counter()
     res = run_model(cfg)
     elapsed = time.perf_counter() - t0

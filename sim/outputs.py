@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.mechanisms import assets, closure, payments, production, workforce
-from sim.scenario import LINES, Scenario, month_index
+from sim.scenario import LINES, Scenario, ScenarioError, month_index
 from sim.state import tally
 
 if TYPE_CHECKING:
@@ -302,14 +303,58 @@ def summarise(res: RunResult) -> dict[str, Any]:
     }
 
 
+def check_out(out: str | Path) -> None:
+    """Refuse an ``--out`` folder that a run may not replace: a file, or a folder holding
+    anything but an earlier run (replacing it would delete the user's files)."""
+    out = Path(out)
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise ScenarioError([(str(out), "--out", "exists and is not a directory")])
+    if any(out.iterdir()) and not (out / "summary.json").is_file():
+        raise ScenarioError([(str(out), "--out", "exists and is not a run folder (it has files "
+                              "but no summary.json); choose another folder")])
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _atomic_dir(out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    # leftovers of a writer that was killed (SIGKILL, power cut): hidden, never read; remove
+    for stale in out.parent.glob(f".{out.name}.*-*"):
+        m = re.fullmatch(rf"\.{re.escape(out.name)}\.(tmp|old)-(\d+)(-.*)?", stale.name)
+        if m and not _alive(int(m.group(2))):
+            shutil.rmtree(stale, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def write(res: RunResult, out: str | Path, version: str) -> Path:
-    """Write the tables as Parquet and summary.json into ``out``, replacing it atomically."""
+    """Write the tables as Parquet and summary.json into ``out``, replacing it atomically: the
+    folder is built under a hidden temporary name and renamed into place, so a reader sees the
+    old folder, the new one, or none, never part of one (also after SIGKILL)."""
     out = Path(out)
+    check_out(out)
     tmp = _atomic_dir(out)
     try:
         for name, df in res.tables().items():
@@ -325,6 +370,7 @@ def write(res: RunResult, out: str | Path, version: str) -> Path:
         for f in tmp.iterdir():
             with open(f, "rb") as fh:
                 os.fsync(fh.fileno())
+        _fsync_dir(tmp)
         if out.exists():
             old = out.parent / f".{out.name}.old-{os.getpid()}"
             out.rename(old)
@@ -332,6 +378,7 @@ def write(res: RunResult, out: str | Path, version: str) -> Path:
             shutil.rmtree(old, ignore_errors=True)
         else:
             tmp.rename(out)
+        _fsync_dir(out.parent)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -101,3 +101,17 @@ def test_an_event_after_the_end_is_allowed(tmp_path):
     f.write_text("end: 2001-12\nevents:\n  - {date: 2010-01, do: mission_withdraws}\n")
     res = runner.invoke(app, ["validate", str(f)])
     assert res.exit_code == 0, res.output
+
+
+def test_out_folder_of_other_files_is_refused_and_left_alone(tmp_path):
+    """`--out ~/projects` must not replace (delete) a folder that is not an earlier run."""
+    out = tmp_path / "projects"
+    (out / "thesis").mkdir(parents=True)
+    (out / "thesis" / "draft.txt").write_text("years of work")
+    base = ROOT / "scenarios" / "kerala_baseline.yaml"
+    res = runner.invoke(app, ["run", str(base), "--set", "end=1999-12", "--out", str(out)])
+    assert res.exit_code == 2 and isinstance(res.exception, SystemExit), res.output
+    assert res.output.strip() == (f"error: {out}: --out: exists and is not a run folder (it has "
+                                  "files but no summary.json); choose another folder")
+    assert (out / "thesis" / "draft.txt").read_text() == "years of work"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["projects"]

@@ -261,7 +261,8 @@ SETTINGS = settings(deadline=None, derandomize=True, print_blob=True,
 # regression cases Hypothesis found (kept whatever the draws do later):
 # a near-zero PC price made cash / price overflow int64 in assets.reinvest (negative PC counts)
 @example(scenario=scenario_with(Scenario(), {
-    "end": "1999-12", "formation.schedule": {"training": {}, "data_entry": {}, "hardware": {1999: 2}},
+    "end": "1999-12",
+    "formation.schedule": {"training": {}, "data_entry": {}, "hardware": {1999: 2}},
     "formation.member_stake_usd": 0.0, "formation.grant_multiple": 0.0,
     "formation.bank_loan_usd": 0.0, "formation.loan_term_months": 1,
     "formation.loan_annual_interest": 0.0, "assets.pc_price_usd": 2.2250738585072014e-308,
