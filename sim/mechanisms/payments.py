@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from sim.model import SocialOutsourcingModel
 
 
+MAX_DELAY_MONTHS = 12_000.0
+"""Longest mean payment delay drawn from (a thousand years: in effect, never paid)."""
+
+
 def invoice(
     model: SocialOutsourcingModel,
     ent: np.ndarray,
@@ -41,7 +45,10 @@ def invoice(
         cs = model.config.clients
         mean = np.where(client == -2, cs.domestic.payment_delay_months,
                         np.where(seg, cs.foreign.payment_delay_months, mean))
-    delay = rng.poisson(mean)
+    # capped far beyond any horizon (never paid in a run): a valid but tiny gamma shape of
+    # clients' delays can draw means too large for numpy's Poisson sampler, or inf or NaN
+    # (fmin takes the cap for NaN)
+    delay = rng.poisson(np.fmin(mean, MAX_DELAY_MONTHS))
     due = model.t + cfg.terms_months
     model.I.append(
         len(ent), enterprise=ent, amount=amount, issued=model.t, due=due, pay=due + delay
