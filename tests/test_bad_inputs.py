@@ -115,3 +115,42 @@ def test_out_folder_of_other_files_is_refused_and_left_alone(tmp_path):
                                   "files but no summary.json); choose another folder")
     assert (out / "thesis" / "draft.txt").read_text() == "years of work"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["projects"]
+
+
+# --------------------------------------------------------------------------- exposure
+def test_yaml_is_read_with_the_safe_loader_only():
+    """No full or unsafe YAML loader anywhere in the code (only yaml.safe_load and the
+    alias-limited SafeLoader subclass in sim/scenario.py)."""
+    import re
+
+    unsafe = re.compile(r"yaml\.(load|full_load|unsafe_load|load_all)\(|"
+                        r"(Unsafe|Full)Loader|yaml\.Loader\b")
+    hits = []
+    for folder in ("sim", "analysis", "benchmarks"):
+        for f in (ROOT / folder).rglob("*.py"):
+            for i, line in enumerate(f.read_text().splitlines(), 1):
+                if unsafe.search(line):
+                    hits.append(f"{f.relative_to(ROOT)}:{i}: {line.strip()}")
+    assert hits == []
+    from sim.scenario import _AliasLimitedLoader
+
+    assert issubclass(_AliasLimitedLoader, yaml.SafeLoader)
+
+
+def test_the_dashboard_listens_on_localhost_unless_told_otherwise():
+    import inspect
+
+    from sim.cli import dashboard
+
+    assert inspect.signature(dashboard).parameters["host"].default == "127.0.0.1"
+
+
+@pytest.mark.slow
+def test_the_sweeps_local_dask_cluster_listens_on_localhost():
+    pytest.importorskip("distributed")
+    from analysis.sweep import executor
+
+    with executor("dask", workers=1) as ex:
+        client = ex._client
+        addresses = [client.scheduler.address, *client.scheduler_info()["workers"]]
+    assert addresses and all(a.startswith("tcp://127.0.0.1:") for a in addresses), addresses
