@@ -90,23 +90,32 @@ def print_summary(summary: dict, elapsed: float | None = None) -> None:
         ("closures by reason", reasons or "none"),
         (
             "mean member earnings, field-work year",
-            _fmt(s["mean_member_earnings_field_work"], "US$ {:.1f}/month") + "  (observed US$45)",
+            _fmt(s["mean_member_earnings_field_work"], "US$ {:.1f}/month")
+            + "  (Kerala 2005-06: US$45)",
         ),
         (
             "share of household income, field-work year",
-            _fmt(s["household_income_share_field_work"]) + "  (observed 43%)",
+            _fmt(s["household_income_share_field_work"]) + "  (Kerala: 43%)",
         ),
         (
             "core members per unit at field work",
-            _fmt(s["core_members_per_unit_field_work"], "{:.1f}") + "  (observed ~7)",
+            _fmt(s["core_members_per_unit_field_work"], "{:.1f}") + "  (Kerala: ~7)",
         ),
         (
             "initial loans repaid at field work",
-            _fmt(s["loans_repaid_share_field_work"]) + "  (observed ~50%)",
+            _fmt(s["loans_repaid_share_field_work"]) + "  (Kerala: ~50%)",
         ),
         (
             "public orders won by the units, field-work year",
-            _fmt(s["public_orders_won_share_field_work"]) + "  (observed ~70%)",
+            _fmt(s["public_orders_won_share_field_work"]) + "  (Kerala: ~70%)",
+        ),
+        (
+            "people working (members, employees, casual): field work / end",
+            f"{s['headcount_field_work']:,} / {s['headcount_end']:,}",
+        ),
+        (
+            "earned revenue, field-work year",
+            f"US$ {s['revenue_field_work_year_usd']:,.0f}",
         ),
         (
             "arrears at field work / at end",
@@ -114,7 +123,7 @@ def print_summary(summary: dict, elapsed: float | None = None) -> None:
         ),
     ]
     for label, value in rows:
-        console.print(f"  {label:<48} {value}", highlight=False)
+        console.print(f"  {label:<62} {value}", highlight=False)
     if elapsed is not None:
         console.print(f"  [dim]simulated in {elapsed:.2f} s[/]")
 

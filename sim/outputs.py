@@ -268,6 +268,7 @@ def summarise(res: RunResult) -> dict[str, Any]:
         (ents["founded"] <= fw_date) & (ents["closed"].isna() | (ents["closed"] > fw_date))
     ]
     repaid_at_fw = (open_at_fw["loan_repaid"] <= fw_date).mean() if len(open_at_fw) else None
+    fw_months = ts.iloc[max(fw - 11, 0) : fw + 1]
     return {
         "scenario": cfg.name,
         "seed": res.seed,
@@ -300,7 +301,15 @@ def summarise(res: RunResult) -> dict[str, Any]:
         if last["public_orders"]
         else None,
         "public_orders_won_share_field_work": float(won_fw / issued_fw) if issued_fw else None,
+        "headcount_field_work": headcount(fwrow),
+        "headcount_end": headcount(last),
+        "revenue_field_work_year_usd": float(fw_months["revenue"].sum()),
     }
+
+
+def headcount(row: pd.Series) -> int:
+    """People working in the units in one month: core members, employees and casual workers."""
+    return int(row["core_members"] + row["employees"] + row["casual_workers"])
 
 
 def check_out(out: str | Path) -> None:

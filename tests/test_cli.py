@@ -32,6 +32,27 @@ def test_run_prints_a_summary():
         assert word in res.output
 
 
+def test_summary_counts_the_people_working_and_the_years_revenue(short):
+    """Headcount = core members + employees + casual workers (the presets' headline figure),
+    read at the end of the field-work year like the other field-work figures."""
+    from sim import run
+    from sim.scenario import scenario_with
+
+    short = scenario_with(short, {"end": "2005-12"})  # through the field-work year
+    res = run(short, seed=1)
+    ts = res.timeseries
+    fw = ts.index[ts["date"] == pd.Timestamp(f"{short.field_work[:4]}-12-01")][0]
+    row = ts.loc[fw]
+    assert res.summary["headcount_field_work"] == (
+        row["core_members"] + row["employees"] + row["casual_workers"])
+    last = ts.iloc[-1]
+    assert res.summary["headcount_end"] == (
+        last["core_members"] + last["employees"] + last["casual_workers"])
+    year = ts[ts["date"].dt.year == int(short.field_work[:4])]
+    assert res.summary["revenue_field_work_year_usd"] == pytest.approx(year["revenue"].sum())
+    assert res.summary["revenue_field_work_year_usd"] > 0
+
+
 def test_run_writes_every_table_and_a_summary(tmp_path):
     out = tmp_path / "base"
     res = runner.invoke(app, ["run", str(BASELINE), "--seed", "1", "--out", str(out), *SHORT])

@@ -37,7 +37,8 @@ def test_each_preset_validates_and_runs(path):
 def test_digital_divide_data_grows_from_a_dozen_to_about_500_staff_by_2009():
     """Tolerance: among 6 seeds, the median headcount (members + employees + casual workers) in
     December 2009 of the runs where the venture took off lies within 500 +- 50 % and their median
-    earned revenue in 2009 within US$1-3 M; at least half the seeds take off."""
+    earned revenue in 2009 within US$1-3 M; at least 5 of the 6 seeds take off (29 of 30 seeds
+    0-29 did when measured)."""
     s = load_scenario(SCENARIOS / "presets" / "digital_divide_data.yaml")
     s = scenario_with(s, {"end": "2009-12"})
     heads, revenues = [], []
@@ -48,6 +49,6 @@ def test_digital_divide_data_grows_from_a_dozen_to_about_500_staff_by_2009():
         if ts["units_alive"].iloc[-1] and head.iloc[-1] > 100:
             heads.append(int(head.iloc[-1]))
             revenues.append(float(ts.loc[ts["date"].dt.year == 2009, "revenue"].sum()))
-    assert len(heads) >= 3, heads
+    assert len(heads) >= 5, heads
     assert 250 <= np.median(heads) <= 750, heads
     assert 1.0e6 <= np.median(revenues) <= 3.0e6, revenues
