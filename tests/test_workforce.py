@@ -82,3 +82,21 @@ def test_skill_grows_with_tenure_toward_its_ceiling():
     m.t = 1000
     workforce.learn(m)
     assert m.M.skill == pytest.approx(np.full(10, m.config.workforce.skill_max), rel=1e-6)
+
+
+def test_newcomers_start_at_the_skill_learning_gives_at_tenure_zero():
+    """A skills gap at entry (entry_skill < 1) holds from a woman's first month: founders and
+    recruits start at what ``learn`` gives at tenure 0 (entry skill plus pre-service
+    training), not at the table's fill value of 1."""
+    gap = {"workforce.entry_skill": 0.6, "quality.training_months": 2.0,
+           "workforce.recruit_below": 6, "workforce.recruit_prob_when_short": 1.0}
+    m = world_with_units([1], **gap)
+    founders = np.flatnonzero(m.M.enterprise == 0)
+    start = m.M.skill[founders].copy()
+    assert 0.6 < start[0] < 1.0
+    workforce.learn(m)  # tenure 0: learning leaves them where they started
+    assert m.M.skill[founders] == pytest.approx(start)
+    m.M.left[founders[:6]] = 0
+    new = workforce.replace(m, founders[:6])
+    assert len(new) == 6
+    assert m.M.skill[new] == pytest.approx(np.full(6, start[0]))

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.mechanisms import assets, intermediary, ledger
+from sim.mechanisms import assets, intermediary, ledger, workforce
 from sim.scenario import LINES, month_index
 
 if TYPE_CHECKING:
@@ -80,7 +80,8 @@ def found(model: SocialOutsourcingModel, lines: np.ndarray) -> np.ndarray:
     role = np.tile(np.minimum(np.arange(k), len(ROLES) - 1), n)
     role[np.tile(np.arange(k), n) >= len(ROLES)] = 0
     midx = model.M.append(
-        m, enterprise=ent, joined=model.t, education=edu, other_income=other, role=role
+        m, enterprise=ent, joined=model.t, education=edu, other_income=other, role=role,
+        skill=workforce.start_skill(model),
     )
 
     # equipment: PCs and other assets bought from the capital

@@ -21,13 +21,6 @@ if TYPE_CHECKING:
     from sim.model import SocialOutsourcingModel
 
 
-def start_skill(model: SocialOutsourcingModel, top: float) -> float:
-    """Skill of a new worker after pre-service training, for a skill ceiling ``top``."""
-    wf = model.config.workforce
-    months = model.config.quality.training_months
-    return wf.entry_skill + (top - wf.entry_skill) * (1 - np.exp(-months / wf.skill_months))
-
-
 def employees_leave(model: SocialOutsourcingModel) -> int:
     """Employees leave for other reasons or migrate once trained; return how many left."""
     st = model.config.staffing
@@ -89,7 +82,7 @@ def employee_skills(model: SocialOutsourcingModel) -> None:
     E = model.E
     cfg = model.config
     top = cfg.staffing.employee_skill_max
-    start = start_skill(model, top)
+    start = workforce.start_skill(model, top)
     old = np.minimum(E.staff_seen, E.employees)
     new = E.employees - old
     mean = np.divide(

@@ -78,9 +78,20 @@ def replace(model: SocialOutsourcingModel, leavers: np.ndarray) -> np.ndarray:
         return np.empty(0, dtype=np.int64)
     edu = rng.choice(np.asarray(model.config.formation.education_years, dtype=float), size=k)
     other = wf.other_income_usd * np.exp(wf.other_income_sigma * rng.standard_normal(k))
-    idx = M.append(k, enterprise=new_ent, joined=model.t, education=edu, other_income=other)
+    idx = M.append(k, enterprise=new_ent, joined=model.t, education=edu, other_income=other,
+                   skill=start_skill(model))
     model.register_members(idx)
     return idx
+
+
+def start_skill(model: SocialOutsourcingModel, top: float | None = None) -> float:
+    """Skill of a new worker after pre-service training, for a skill ceiling ``top`` (members'
+    ceiling by default): what ``learn`` gives at tenure 0, so a newcomer works at it from her
+    first month."""
+    wf = model.config.workforce
+    top = wf.skill_max if top is None else top
+    months = model.config.quality.training_months
+    return wf.entry_skill + (top - wf.entry_skill) * (1 - np.exp(-months / wf.skill_months))
 
 
 def learn(model: SocialOutsourcingModel) -> None:
