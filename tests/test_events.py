@@ -21,6 +21,16 @@ def test_mission_withdraws_and_returns(short):
     assert any("withdrew" in text for _, text in m.messages)
 
 
+def test_with_no_intermediary_a_return_event_brings_nobody_back(short):
+    s = scenario_with(short, {"intermediary.kind": "none",
+                              "events": [{"date": "2000-01", "do": "mission_returns"}]})
+    m = SocialOutsourcingModel(s, seed=1)
+    assert not m.mission_active
+    step_until(m, 13)
+    assert not m.mission_active
+    assert any("no intermediary to return" in text for _, text in m.messages)
+
+
 def test_a_digitisation_drive_adds_records(short):
     s = scenario_with(short, {"events": [{"date": "2001-01", "do": "digitisation_drive",
                                           "records": 1e6}]})

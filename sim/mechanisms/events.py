@@ -22,14 +22,20 @@ if TYPE_CHECKING:
 def apply(model: SocialOutsourcingModel) -> None:
     """Apply every event dated this month, in file order."""
     for ev in model.events_by_month.get(model.t, ()):
+        none = model.config.intermediary.kind == "none"
         if isinstance(ev, MissionWithdraws):
             model.mission_active = False
             model.log(
                 f"The mission withdrew in {ev.date}: no more brokering, formation or backing."
+                if not none else f"{ev.date}: there is no intermediary to withdraw."
             )
         elif isinstance(ev, MissionReturns):
-            model.mission_active = True
-            model.log(f"The mission returned in {ev.date}.")
+            # with no intermediary (kind none) there is nobody to return
+            model.mission_active = not none
+            model.log(
+                f"The mission returned in {ev.date}."
+                if not none else f"{ev.date}: there is no intermediary to return."
+            )
         elif isinstance(ev, PaymentDelayShock):
             model.delay_extra = ev.extra_months
             model.delay_shock_until = model.t + ev.duration_months
