@@ -133,6 +133,20 @@ def assert_no_error(page) -> None:
     assert "Traceback" not in body and "error in step" not in body
 
 
+def settled_month(page, quiet_s: float = 5.0, timeout_s: float = 60.0) -> int:
+    """The month shown once it has stopped changing for ``quiet_s`` seconds."""
+    deadline = time.monotonic() + timeout_s
+    last, since = month(page), time.monotonic()
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+        now = month(page)
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet_s:
+            return now
+    raise AssertionError(f"the month kept changing after pause (last {last})")
+
+
 def chart_sources(page) -> list[str]:
     return [img.get_attribute("src") for img in page.locator("img").all()]
 
@@ -189,8 +203,7 @@ def test_dashboard_levers_steps_and_charts(server, browser):
     while month(page) < 115 and time.monotonic() < deadline:
         page.wait_for_timeout(200)
     page.get_by_role("button", name="❚❚").click()
-    page.wait_for_timeout(1000)
-    played = month(page)
+    played = settled_month(page)  # a frame under way when paused still finishes and renders
     assert played >= 115
     assert_no_error(page)
 
