@@ -84,27 +84,26 @@ def replace(model: SocialOutsourcingModel, leavers: np.ndarray) -> np.ndarray:
     return idx
 
 
-def start_skill(model: SocialOutsourcingModel, top: float | None = None) -> float:
-    """Skill of a new worker after pre-service training, for a skill ceiling ``top`` (members'
-    ceiling by default): what ``learn`` gives at tenure 0, so a newcomer works at it from her
-    first month."""
+def skill_after(model: SocialOutsourcingModel, months_worked, top: float | None = None):
+    """Skill after ``months_worked`` on the job (scalar or array), pre-service training counted
+    as tenure: from the entry skill toward the ceiling ``top`` (members' ceiling by default)."""
     wf = model.config.workforce
     top = wf.skill_max if top is None else top
-    months = model.config.quality.training_months
-    return wf.entry_skill + (top - wf.entry_skill) * (1 - np.exp(-months / wf.skill_months))
+    tenure = months_worked + model.config.quality.training_months
+    return wf.entry_skill + (top - wf.entry_skill) * (1 - np.exp(-tenure / wf.skill_months))
+
+
+def start_skill(model: SocialOutsourcingModel, top: float | None = None) -> float:
+    """Skill of a new worker in her first month: what ``learn`` gives at tenure 0."""
+    return float(skill_after(model, 0.0, top))
 
 
 def learn(model: SocialOutsourcingModel) -> None:
-    """Skills approach their ceiling with tenure."""
+    """Skills approach their ceiling with tenure; a skills gap at entry (entry_skill < 1)
+    closes."""
     M = model.M
-    wf = model.config.workforce
-    active = M.left < 0
-    # pre-service training counts as tenure; a skills gap at entry (entry_skill < 1) closes
-    tenure = (model.t - M.joined).astype(float) + model.config.quality.training_months
-    e = wf.entry_skill
-    M.skill = np.where(
-        active, e + (wf.skill_max - e) * (1 - np.exp(-tenure / wf.skill_months)), M.skill
-    )
+    worked = (model.t - M.joined).astype(float)
+    M.skill = np.where(M.left < 0, skill_after(model, worked), M.skill)
 
 
 def rotate_roles(model: SocialOutsourcingModel) -> None:
