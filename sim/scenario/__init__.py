@@ -25,7 +25,13 @@ from sim.scenario.events import (
 )
 from sim.scenario.loading import load_scenario, scenario_with, validate_data
 from sim.scenario.merge import parse_override, resolve_file, set_dotted
-from sim.scenario.months import YearMonth, month_index, parse_year_month
+from sim.scenario.months import (
+    YearMonth,
+    add_months,
+    decimal_year,
+    month_index,
+    parse_year_month,
+)
 from sim.scenario.params import (
     LINES,
     Assets,
@@ -101,6 +107,8 @@ __all__ = [
     "Workforce",
     "YearMonth",
     "_AliasLimitedLoader",
+    "add_months",
+    "decimal_year",
     "json_schema",
     "load_scenario",
     "load_yaml_text",

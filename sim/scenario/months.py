@@ -42,3 +42,17 @@ def month_index(ym: str, start: str) -> int:
 
 
 YearMonth = Annotated[str, Field(json_schema_extra={"format": "year-month"})]
+
+
+def add_months(ym: str, k: int) -> str:
+    """The month ``k`` months after ``ym`` as ``YYYY-MM`` (``add_months(start, t)`` is the date
+    of model step ``t``); the inverse of ``month_index``."""
+    y, m = map(int, ym.split("-"))
+    n = (m - 1) + k
+    return f"{y + n // 12:04d}-{n % 12 + 1:02d}"
+
+
+def decimal_year(ym: str) -> float:
+    """``YYYY-MM`` as a year with the month as a fraction (2005-07 -> 2005.5), for plot axes."""
+    y, m = map(int, ym.split("-"))
+    return y + (m - 1) / 12
