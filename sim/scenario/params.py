@@ -137,6 +137,14 @@ class Mission(Strict):
     further_loan_needs_mission: bool = P(
         False, "flag", "Further (reinvestment) loans need the mission's backing", "assumption"
     )
+    rank_base_weight: float = P(
+        0.75, "weight", "The mission offers an order to the units ranked highest by free share "
+        "of capacity x (this + rank_reputation_weight x reputation)", ge=0,
+    )
+    rank_reputation_weight: float = P(
+        0.5, "weight per unit reputation", "How much reputation adds to a unit's rank for the "
+        "mission's orders (see rank_base_weight)", ge=0,
+    )
 
 
 # --------------------------------------------------------------------------- lines of business
@@ -263,6 +271,10 @@ class Schools(Strict):
     students_sigma: float = P(
         0.582, "log units", "Spread of school sizes (lognormal around the mean)", ge=0, le=2
     )
+    min_students: float = P(
+        20.0, "students", "Fewest students a school trains a month (floor of the lognormal draw)",
+        ge=0,
+    )
     insourcing_annual_rate: float = P(
         0.03, "1/year", "Chance a year that a school sets up its own lab and teachers", ge=0, le=1
     )
@@ -282,6 +294,10 @@ class HardwareDemand(Strict):
 class Demand(Strict):
     """Public-sector demand by line."""
 
+    public_agencies: int = P(
+        300, "agencies", "Public agencies, councils and departments that issue digitisation and "
+        "PC orders, each with its own payment delay", ge=1,
+    )
     digitisation: Digitisation = section(Digitisation)
     schools: Schools = section(Schools)
     hardware: HardwareDemand = section(HardwareDemand)
@@ -306,6 +322,10 @@ class Contracting(Strict):
         0.08, "share", "Step toward 1 on an order delivered in time", ge=0, le=1
     )
     reputation_loss: float = P(0.25, "share", "Step toward 0 on an order not delivered", ge=0, le=1)
+    self_bid_base_weight: float = P(
+        0.5, "weight", "Without the mission the self-marketing unit with the strongest bid "
+        "tenders alone: strength = work it can take x (this + reputation)", ge=0,
+    )
 
 
 class Payments(Strict):
@@ -463,6 +483,10 @@ class Assets(Strict):
         0.0, "share of PCs", "When a busy unit expands it adds this share of its PCs (at least "
         "one); 0 = one PC at a time, as Kerala's units", ge=0, le=1,
     )
+    expand_after_months: int = P(
+        3, "months", "Consecutive months at or above expand_utilisation after which a unit "
+        "adds PCs", ge=1,
+    )
 
 
 class Marketing(Strict):
@@ -479,6 +503,13 @@ class Marketing(Strict):
         0.922, "share", "Utilisation below which a unit looks for work", ge=0, le=1
     )
     cost_usd: float = P(10, "US$/month", "Cost of marketing", ge=0)
+    private_order_size_sigma: float = P(
+        0.6, "log units", "Spread of the size of private orders a self-marketing unit finds "
+        "(lognormal around lines.*.private_order_size)", ge=0, le=3,
+    )
+    private_deadline_months: int = P(
+        3, "months", "Months to deliver a private order a self-marketing unit finds", ge=1
+    )
 
 
 class Closure(Strict):
@@ -577,6 +608,10 @@ class ClientSegment(Strict):
     max_backlog_months: float = P(
         3.0, "months of capacity", "A unit turns prospects away while its contracted work "
         "exceeds this many months of its capacity", gt=0,
+    )
+    approach_base_weight: float = P(
+        0.1, "weight", "A prospect approaches a reachable unit with probability proportional to "
+        "this + the unit's reputation", gt=0,
     )
 
 
