@@ -38,6 +38,8 @@ from sim.scenario import (  # noqa: E402
     LINES,
     MissionWithdraws,
     Scenario,
+    add_months,
+    decimal_year,
     load_scenario,
     month_index,
     scenario_with,
@@ -249,14 +251,11 @@ class WorkshopModel(SocialOutsourcingModel):
 
 # --------------------------------------------------------------------------- views
 def _months_as_years(model: SocialOutsourcingModel, n: int) -> np.ndarray:
-    y, m = map(int, model.config.start.split("-"))
-    return y + (m - 1) / 12 + np.arange(n) / 12
+    return decimal_year(model.config.start) + np.arange(n) / 12
 
 
 def _date_of(model: SocialOutsourcingModel, t: int) -> str:
-    y, m = map(int, model.config.start.split("-"))
-    k = m - 1 + t
-    return f"{y + k // 12:04d}-{k % 12 + 1:02d}"
+    return add_months(model.config.start, t)
 
 
 def _series(model: SocialOutsourcingModel, *keys: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:

@@ -32,7 +32,7 @@ from sim.mechanisms import (
     workforce,
 )
 from sim.outputs import Recorder
-from sim.scenario import LINES, Scenario
+from sim.scenario import LINES, Scenario, add_months
 
 
 class SocialOutsourcingModel(mesa.Model):
@@ -114,9 +114,7 @@ class SocialOutsourcingModel(mesa.Model):
     @property
     def date(self) -> str:
         """Current month as YYYY-MM."""
-        y, m = map(int, self.config.start.split("-"))
-        k = (m - 1) + self.t
-        return f"{y + k // 12:04d}-{k % 12 + 1:02d}"
+        return add_months(self.config.start, self.t)
 
     @property
     def finished(self) -> bool:

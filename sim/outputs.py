@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.mechanisms import assets, closure, payments, production, workforce
-from sim.scenario import LINES, Scenario, ScenarioError, month_index
+from sim.scenario import LINES, Scenario, ScenarioError, add_months, month_index
 from sim.state import tally
 
 if TYPE_CHECKING:
@@ -218,16 +218,10 @@ def result(model: SocialOutsourcingModel) -> RunResult:
         ey,
         mem,
         my,
-        messages=[(model_date(cfg.start, t), m) for t, m in model.messages],
+        messages=[(add_months(cfg.start, t), m) for t, m in model.messages],
     )
     res.summary = summarise(res)
     return res
-
-
-def model_date(start: str, t: int) -> str:
-    y, m = map(int, start.split("-"))
-    k = m - 1 + t
-    return f"{y + k // 12:04d}-{k % 12 + 1:02d}"
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -120,7 +120,7 @@ def test_out_folder_of_other_files_is_refused_and_left_alone(tmp_path):
 # --------------------------------------------------------------------------- exposure
 def test_yaml_is_read_with_the_safe_loader_only():
     """No full or unsafe YAML loader anywhere in the code (only yaml.safe_load and the
-    alias-limited SafeLoader subclass in sim/scenario.py)."""
+    alias-limited SafeLoader subclass in sim/scenario/safe_yaml.py)."""
     import re
 
     unsafe = re.compile(r"yaml\.(load|full_load|unsafe_load|load_all)\(|"

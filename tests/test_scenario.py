@@ -10,6 +10,8 @@ import pytest
 from sim.scenario import (
     Scenario,
     ScenarioError,
+    add_months,
+    decimal_year,
     json_schema,
     load_scenario,
     month_index,
@@ -73,6 +75,14 @@ def test_bad_months_are_rejected(bad):
 
 def test_month_index_counts_months():
     assert month_index("2000-03", "1999-01") == 14
+
+
+@pytest.mark.parametrize("start", ["1999-01", "1999-07", "2004-12"])
+def test_add_months_inverts_month_index(start):
+    for k in range(0, 40):
+        assert month_index(add_months(start, k), start) == k
+    assert add_months("1999-12", 1) == "2000-01"
+    assert decimal_year("2005-07") == 2005.5
 
 
 def test_unknown_key_names_file_path_and_suggestion(tmp_path):

@@ -90,9 +90,9 @@ def reinvest(model: SocialOutsourcingModel) -> None:
     alive = np.flatnonzero(E.alive)
     if len(alive) == 0:
         return
-    # expansion: a unit that has been busy for three months raises its target by one PC
+    # expansion: a unit busy for assets.expand_after_months months raises its target
     busy = alive[
-        (E.high_util_months[alive] >= 3)
+        (E.high_util_months[alive] >= cfg.assets.expand_after_months)
         & (E.target_pcs[alive] < model.line_param("max_pcs")[E.line[alive]])
     ]
     step = model.config.assets.expand_step_share  # 0: one PC at a time (Kerala)

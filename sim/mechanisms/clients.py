@@ -29,7 +29,7 @@ SEGMENTS = ("domestic", "foreign")
 
 def client_code(segment: int) -> int:
     """Client id written on a segment's orders and invoices."""
-    return -2 - segment
+    return demand.FIRST_SEGMENT_CLIENT - segment
 
 
 def win_probability(
@@ -90,7 +90,7 @@ def _segment(model: SocialOutsourcingModel, s: int, seg: ClientSegment, col: np.
         room = production.backlog(model)[units] < seg.max_backlog_months * cap
         units = units[room & (cap > 0)]
         if len(units):
-            w = 0.1 + E.reputation[units]
+            w = seg.approach_base_weight + E.reputation[units]
             pick = units[rng.choice(len(units), size=n, p=w / w.sum())]
             p = win_probability(seg, E.quality[pick], E.reputation[pick])
             won = pick[rng.random(n) < p]

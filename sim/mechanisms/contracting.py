@@ -143,7 +143,7 @@ def allocate_public(
         spare = _spare(model, capacity, backlog, units, 1 if recurring else months)
         need = qty  # recurring: one month's work; one-off: the whole order
         # each self-marketing unit bids alone; the strongest bid is the one that counts
-        score = np.minimum(spare, need) * (0.5 + E.reputation[units])
+        score = np.minimum(spare, need) * (ct.self_bid_base_weight + E.reputation[units])
         order = np.argsort(-score, kind="stable")[:1]
         chosen, spare_c = units[order], spare[order]
         if spare_c.sum() <= 0:
@@ -203,12 +203,13 @@ class _Queue:
     waits an independent exponential time, so each order picks a uniformly random subset of
     the tied units, as drawing fresh noise for every unit at every order would."""
 
-    def __init__(self, units: np.ndarray, mm: int, cap, free, rep, backlog, keys):
+    def __init__(self, units: np.ndarray, mm: int, cap, free, rep, backlog, keys, weight):
         self.units, self.mm = units.tolist(), mm
         room = cap[units] * mm
         spare = np.maximum(room - backlog[units], 0.0)
         share = np.divide(spare, room, out=np.zeros(len(units)), where=room > 0)
-        a = np.minimum(share, free[units]) * (0.75 + 0.5 * rep[units])
+        w0, w1 = weight  # mission.rank_base_weight, mission.rank_reputation_weight
+        a = np.minimum(share, free[units]) * (w0 + w1 * rep[units])
         if RANDOM_TIES:
             a[a < NEARLY_FULL] = 0.0
         pos = np.arange(len(units))
@@ -251,6 +252,7 @@ def _broker(
     direct_of = (direct_draw < model.config.mission.direct_order_share).tolist()
     win_of = win_draw.tolist()
     c_rep, c_cap = ct.win_reputation_coef, ct.win_capacity_coef
+    w0, w1 = model.config.mission.rank_base_weight, model.config.mission.rank_reputation_weight
     queues: dict[tuple[int, int], _Queue] = {}
     of_line: dict[int, list[_Queue]] = {}
     keys: list[float] = []
@@ -264,7 +266,7 @@ def _broker(
             units = np.flatnonzero(E.alive & (E.line == line))
             q = queues[(line, mm)] = _Queue(
                 units, mm, capacity, free_a, E.reputation, np.asarray(blog),
-                ties.standard_exponential(len(units)),
+                ties.standard_exponential(len(units)), (w0, w1),
             )
             of_line.setdefault(line, []).append(q)
         units = q.units
@@ -332,7 +334,7 @@ def _broker(
             for j, u in zip(pos, chosen, strict=True):
                 room = cap[u] * m2
                 share = max(room - blog[u], 0.0) / room if room > 0 else 0.0
-                a = min(share, free[u]) * (0.75 + 0.5 * rep[u])
+                a = min(share, free[u]) * (w0 + w1 * rep[u])
                 if RANDOM_TIES:
                     if a < NEARLY_FULL:
                         a = 0.0

@@ -20,7 +20,10 @@ if TYPE_CHECKING:
 
 TRAINING, DATA_ENTRY, HARDWARE = (LINES.index(x) for x in LINES)
 AGENCY, SCHOOL = 0, 1
-N_AGENCIES = 300  # public agencies, councils and departments that issue orders
+# client codes on orders and invoices besides public clients (their rows, >= 0): the lines' own
+# private work, and the private client segments (segment s is FIRST_SEGMENT_CLIENT - s)
+LINE_PRIVATE_CLIENT = -1
+FIRST_SEGMENT_CLIENT = -2
 
 
 @dataclass
@@ -43,14 +46,14 @@ def init_clients(model: SocialOutsourcingModel) -> None:
     rng = model.rng_for("clients")
     C = model.C
     n_s = cfg.demand.schools.pool_size
-    kinds = np.r_[np.full(N_AGENCIES, AGENCY), np.full(n_s, SCHOOL)]
+    kinds = np.r_[np.full(cfg.demand.public_agencies, AGENCY), np.full(n_s, SCHOOL)]
     mean = cfg.payments.public_mean_delay_months
     shape = cfg.payments.client_delay_shape
     delay = rng.gamma(shape, mean / shape, size=len(kinds)) if mean > 0 else np.zeros(len(kinds))
     sc = cfg.demand.schools
     size = sc.mean_students * np.exp(sc.students_sigma * rng.standard_normal(len(kinds))
                                       - sc.students_sigma**2 / 2)
-    students = np.where(kinds == SCHOOL, np.maximum(20.0, size), 0.0)
+    students = np.where(kinds == SCHOOL, np.maximum(sc.min_students, size), 0.0)
     C.append(len(kinds), kind=kinds, mean_delay=delay, students=students)
     model.agencies = np.flatnonzero(C.kind == AGENCY)
 
@@ -115,14 +118,16 @@ def private_orders(model: SocialOutsourcingModel) -> tuple[np.ndarray, Offers]:
     n = rng.poisson(model.line_param("private_orders_per_month")[line])
     ent = np.repeat(units, n)
     ln = E.line[ent]
-    size = _lognormal(rng, 1.0, 0.6, len(ent)) * model.line_param("private_order_size")[ln]
+    mk = model.config.marketing  # spread and deadline of the orders self-marketing finds
+    size = _lognormal(rng, 1.0, mk.private_order_size_sigma, len(ent))
+    size = size * model.line_param("private_order_size")[ln]
     price = model.line_param("price_usd")[ln] * model.line_param("private_price_multiple")[ln]
     offers = Offers(
         ln,
-        np.full(len(ent), -1, dtype=np.int64),
+        np.full(len(ent), LINE_PRIVATE_CLIENT, dtype=np.int64),
         size,
         price,
-        np.full(len(ent), model.t + 3, dtype=np.int64),
+        np.full(len(ent), model.t + mk.private_deadline_months, dtype=np.int64),
     )
     return ent, offers
 

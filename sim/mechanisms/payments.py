@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.mechanisms import ledger
+from sim.mechanisms import demand, ledger
 from sim.state import among, tally
 
 if TYPE_CHECKING:
@@ -40,10 +40,10 @@ def invoice(
     )
     if model.t < model.delay_shock_until:
         mean = np.where(private, mean, mean + model.delay_extra)
-    seg = client <= -2  # private client segments (sim.mechanisms.clients.client_code)
+    seg = client <= demand.FIRST_SEGMENT_CLIENT  # private client segments (clients.client_code)
     if seg.any():
         cs = model.config.clients
-        mean = np.where(client == -2, cs.domestic.payment_delay_months,
+        mean = np.where(client == demand.FIRST_SEGMENT_CLIENT, cs.domestic.payment_delay_months,
                         np.where(seg, cs.foreign.payment_delay_months, mean))
     # capped far beyond any horizon (never paid in a run): a valid but tiny gamma shape of
     # clients' delays can draw means too large for numpy's Poisson sampler, or inf or NaN

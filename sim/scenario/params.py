@@ -1,9 +1,5 @@
-"""Scenario schema: every parameter of the model, with its default, unit, bounds and source.
-
-A scenario is a YAML file validated against this pydantic tree (``extra="forbid"``), so a
-misspelled key or an impossible value fails before a run starts. Files may ``extends:`` another
-file (deep merge; ``events`` accumulate) and carry dated ``events`` that change the world during
-a run. Defaults live here once; ``scenarios/kerala_baseline.yaml`` restates them with sources.
+"""Parameter sections of a scenario: every number of the model, with its default, unit, bounds
+and source.
 
 Sources abbreviated in descriptions: HA2010 = Heeks & Arun (2010), J. Int. Dev. 22:441-454;
 UNCTAD2010 = UNCTAD Information Economy Report 2010, box III.5; see ``shared/domain.md``.
@@ -11,49 +7,12 @@ UNCTAD2010 = UNCTAD Information Economy Report 2010, box III.5; see ``shared/dom
 
 from __future__ import annotations
 
-import datetime as _dt
-import difflib
-import re
-import reprlib
-from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 LINES: tuple[str, ...] = ("training", "data_entry", "hardware")
 """Lines of business, in the order used for array codes (0, 1, 2)."""
-
-_YM = re.compile(r"^(\d{4})-(\d{1,2})$")
-
-
-def parse_year_month(value: Any) -> str:
-    """Normalise a month given as ``YYYY-MM``, a year, or a YAML date to ``YYYY-MM``."""
-    if isinstance(value, bool):
-        raise ValueError("expected a month as YYYY-MM")
-    if isinstance(value, int):
-        if not 1900 <= value <= 2200:
-            raise ValueError(f"year {value} out of range 1900-2200")
-        return f"{value:04d}-01"
-    if isinstance(value, _dt.date):
-        return f"{value.year:04d}-{value.month:02d}"
-    if isinstance(value, str):
-        m = _YM.match(value.strip())
-        if m:
-            year, month = int(m.group(1)), int(m.group(2))
-            if 1 <= month <= 12 and 1900 <= year <= 2200:
-                return f"{year:04d}-{month:02d}"
-    raise ValueError(f"expected a month as YYYY-MM, got {value!r}")
-
-
-def month_index(ym: str, start: str) -> int:
-    """Months from ``start`` to ``ym`` (both ``YYYY-MM``)."""
-    y1, m1 = map(int, ym.split("-"))
-    y0, m0 = map(int, start.split("-"))
-    return (y1 - y0) * 12 + (m1 - m0)
-
-
-YearMonth = Annotated[str, Field(json_schema_extra={"format": "year-month"})]
 
 
 def P(default: Any, unit: str, description: str, source: str = "assumption", **kw: Any) -> Any:
@@ -177,6 +136,14 @@ class Mission(Strict):
     )
     further_loan_needs_mission: bool = P(
         False, "flag", "Further (reinvestment) loans need the mission's backing", "assumption"
+    )
+    rank_base_weight: float = P(
+        0.75, "weight", "The mission offers an order to the units ranked highest by free share "
+        "of capacity x (this + rank_reputation_weight x reputation)", ge=0,
+    )
+    rank_reputation_weight: float = P(
+        0.5, "weight per unit reputation", "How much reputation adds to a unit's rank for the "
+        "mission's orders (see rank_base_weight)", ge=0,
     )
 
 
@@ -304,6 +271,10 @@ class Schools(Strict):
     students_sigma: float = P(
         0.582, "log units", "Spread of school sizes (lognormal around the mean)", ge=0, le=2
     )
+    min_students: float = P(
+        20.0, "students", "Fewest students a school trains a month (floor of the lognormal draw)",
+        ge=0,
+    )
     insourcing_annual_rate: float = P(
         0.03, "1/year", "Chance a year that a school sets up its own lab and teachers", ge=0, le=1
     )
@@ -323,6 +294,10 @@ class HardwareDemand(Strict):
 class Demand(Strict):
     """Public-sector demand by line."""
 
+    public_agencies: int = P(
+        300, "agencies", "Public agencies, councils and departments that issue digitisation and "
+        "PC orders, each with its own payment delay", ge=1,
+    )
     digitisation: Digitisation = section(Digitisation)
     schools: Schools = section(Schools)
     hardware: HardwareDemand = section(HardwareDemand)
@@ -347,6 +322,10 @@ class Contracting(Strict):
         0.08, "share", "Step toward 1 on an order delivered in time", ge=0, le=1
     )
     reputation_loss: float = P(0.25, "share", "Step toward 0 on an order not delivered", ge=0, le=1)
+    self_bid_base_weight: float = P(
+        0.5, "weight", "Without the mission the self-marketing unit with the strongest bid "
+        "tenders alone: strength = work it can take x (this + reputation)", ge=0,
+    )
 
 
 class Payments(Strict):
@@ -504,6 +483,10 @@ class Assets(Strict):
         0.0, "share of PCs", "When a busy unit expands it adds this share of its PCs (at least "
         "one); 0 = one PC at a time, as Kerala's units", ge=0, le=1,
     )
+    expand_after_months: int = P(
+        3, "months", "Consecutive months at or above expand_utilisation after which a unit "
+        "adds PCs", ge=1,
+    )
 
 
 class Marketing(Strict):
@@ -520,6 +503,13 @@ class Marketing(Strict):
         0.922, "share", "Utilisation below which a unit looks for work", ge=0, le=1
     )
     cost_usd: float = P(10, "US$/month", "Cost of marketing", ge=0)
+    private_order_size_sigma: float = P(
+        0.6, "log units", "Spread of the size of private orders a self-marketing unit finds "
+        "(lognormal around lines.*.private_order_size)", ge=0, le=3,
+    )
+    private_deadline_months: int = P(
+        3, "months", "Months to deliver a private order a self-marketing unit finds", ge=1
+    )
 
 
 class Closure(Strict):
@@ -619,6 +609,10 @@ class ClientSegment(Strict):
         3.0, "months of capacity", "A unit turns prospects away while its contracted work "
         "exceeds this many months of its capacity", gt=0,
     )
+    approach_base_weight: float = P(
+        0.1, "weight", "A prospect approaches a reachable unit with probability proportional to "
+        "this + the unit's reputation", gt=0,
+    )
 
 
 class Clients(Strict):
@@ -698,458 +692,3 @@ class Staffing(Strict):
         1.0, "x entry skill", "Skill an experienced employee reaches (1 = employees stay at the "
         "trained entry level)", ge=0.1,
     )
-
-
-# --------------------------------------------------------------------------- events
-class EventBase(Strict):
-    date: YearMonth = Field(description="Month the event takes effect (YYYY-MM)")
-
-    @field_validator("date", mode="before")
-    @classmethod
-    def _ym(cls, v: Any) -> str:
-        return parse_year_month(v)
-
-
-class MissionWithdraws(EventBase):
-    """The mission stops brokering, forming and backing units."""
-
-    do: Literal["mission_withdraws"]
-
-
-class MissionReturns(EventBase):
-    """The mission resumes its support."""
-
-    do: Literal["mission_returns"]
-
-
-class PaymentDelayShock(EventBase):
-    """Public clients pay later for a while."""
-
-    do: Literal["payment_delay_shock"]
-    extra_months: float = P(
-        6, "months", "Added delay on invoices issued during the shock", ge=0, le=60
-    )
-    duration_months: int = P(12, "months", "How long the shock lasts", ge=1)
-
-
-class DigitisationDrive(EventBase):
-    """A computerisation drive adds records to digitise."""
-
-    do: Literal["digitisation_drive"]
-    records: float = P(200_000, "thousand records", "Records added to the stock", ge=0)
-
-
-class SetValues(EventBase):
-    """Set scenario values (dotted paths) from this month on."""
-
-    do: Literal["set"]
-    values: dict[str, Any] = Field(description="dotted.path: new value")
-
-
-Event = Annotated[
-    MissionWithdraws | MissionReturns | PaymentDelayShock | DigitisationDrive | SetValues,
-    Field(discriminator="do"),
-]
-
-
-# --------------------------------------------------------------------------- scenario
-class Scenario(Strict):
-    """One world to simulate: all parameters and dated events."""
-
-    name: str = Field("scenario", description="Short name used in outputs")
-    description: str = Field("", description="What this scenario asks")
-    seed: int = Field(0, ge=0, description="Seed of the run's random streams")
-    start: YearMonth = Field("1999-01", description="First simulated month (YYYY-MM)")
-    end: YearMonth = Field("2020-12", description="Last simulated month (YYYY-MM)")
-    field_work: YearMonth = Field(
-        "2005-06", description="Month of the field survey, for summaries (source: HA2010)"
-    )
-    formation: Formation = section(Formation)
-    mission: Mission = section(Mission)
-    lines: Lines = section(Lines)
-    demand: Demand = section(Demand)
-    contracting: Contracting = section(Contracting)
-    payments: Payments = section(Payments)
-    finance: Finance = section(Finance)
-    workforce: Workforce = section(Workforce)
-    assets: Assets = section(Assets)
-    marketing: Marketing = section(Marketing)
-    closure: Closure = section(Closure)
-    intermediary: Intermediary = section(Intermediary)
-    clients: Clients = section(Clients)
-    infrastructure: Infrastructure = section(Infrastructure)
-    quality: Quality = section(Quality)
-    staffing: Staffing = section(Staffing)
-    events: list[Event] = Field(default_factory=list, description="Dated changes")
-
-    @field_validator("start", "end", "field_work", mode="before")
-    @classmethod
-    def _ym(cls, v: Any) -> str:
-        return parse_year_month(v)
-
-    @model_validator(mode="after")
-    def _dates_in_horizon(self) -> Scenario:
-        n = self.months
-        if n < 1:
-            raise ValueError(f"end: {self.end} is before start {self.start}")
-        # an event after the end simply never happens (so a horizon can be cut short with
-        # --set end=...); one before the start is a mistake
-        for i, ev in enumerate(self.events):
-            if month_index(ev.date, self.start) < 0:
-                raise ValueError(f"events.{i}.date: {ev.date} is before the start {self.start}")
-        return self
-
-    @property
-    def months(self) -> int:
-        """Number of simulated months."""
-        return month_index(self.end, self.start) + 1
-
-
-# =========================================================================== loading & errors
-class ScenarioError(Exception):
-    """Invalid scenario input: a list of (file, key path, reason) problems."""
-
-    def __init__(self, problems: list[tuple[str, str, str]]):
-        self.problems = problems
-        super().__init__(self.format())
-
-    def format(self) -> str:
-        """One line per problem: ``file: key.path: reason``."""
-        lines = []
-        for file, path, reason in self.problems:
-            where = ": ".join(p for p in (file, path) if p)
-            lines.append(f"{where}: {reason}" if where else reason)
-        return "\n".join(lines)
-
-
-MAX_YAML_BYTES = 2_000_000
-MAX_YAML_VALUES = 200_000
-"""Most values a document may expand to through its aliases (a few aliases can multiply a file
-into billions of values: the "billion laughs")."""
-
-
-def read_yaml(path: Path) -> dict[str, Any]:
-    """Read a YAML mapping with the safe loader, turning every failure into a ScenarioError."""
-    f = str(path)
-    if not path.exists():
-        raise ScenarioError([(f, "", "file not found")])
-    if path.is_dir():
-        raise ScenarioError([(f, "", "is a directory, expected a YAML file")])
-    raw = path.read_bytes()
-    if len(raw) > MAX_YAML_BYTES:
-        raise ScenarioError([(f, "", f"file larger than {MAX_YAML_BYTES} bytes")])
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ScenarioError([(f, "", "not a UTF-8 text file")]) from None
-    try:
-        data = _load_safely(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        tag = re.search(r"constructor for the tag '([^']*)'", problem)
-        if tag:  # !!python/object and the like: the safe loader builds plain data only
-            shown = tag.group(1).replace("tag:yaml.org,2002:", "!!")
-            problem = f"tag '{shown}' is not allowed (only plain YAML data is read)"
-        raise ScenarioError([(f, "", f"malformed YAML: {at}{problem}")]) from None
-    except RecursionError:
-        raise ScenarioError([(f, "", "malformed YAML: nested too deeply")]) from None
-    if data is None:
-        raise ScenarioError([(f, "", "empty file, expected a mapping of scenario keys")])
-    if not isinstance(data, dict):
-        raise ScenarioError(
-            [(f, "", f"expected a mapping at top level, got {type(data).__name__}")]
-        )
-    return data
-
-
-class _AliasLimitedLoader(yaml.SafeLoader):
-    """Safe loader that refuses alias-heavy documents (billion-laughs)."""
-
-    max_aliases = 100
-
-    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
-        if self.check_event(yaml.AliasEvent):
-            self._aliases = getattr(self, "_aliases", 0) + 1
-            if self._aliases > self.max_aliases:
-                raise yaml.YAMLError("too many aliases (possible YAML bomb)")
-        return super().compose_node(parent, index)
-
-    def construct_mapping(self, node, deep=False):  # type: ignore[no-untyped-def]
-        # a key given twice (a half-edited file) would silently keep the last value
-        if isinstance(node, yaml.MappingNode):
-            seen: dict[Any, int] = {}
-            for key_node, _ in node.value:
-                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
-                    continue
-                key = self.construct_object(key_node)
-                if key in seen:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, f"duplicate key '{key}' (first on line {seen[key] + 1})",
-                        key_node.start_mark,
-                    )
-                seen[key] = key_node.start_mark.line
-        return super().construct_mapping(node, deep)
-
-
-def _expanded_size(root: yaml.Node, limit: int) -> int:
-    """Values the node graph expands to once aliases are copied (stops counting past limit)."""
-    size: dict[int, int] = {}
-    on_path: set[int] = set()
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-
-    def children(node: yaml.Node) -> list[yaml.Node]:
-        if isinstance(node, yaml.MappingNode):
-            return [n for pair in node.value for n in pair]
-        return list(node.value) if isinstance(node, yaml.SequenceNode) else []
-
-    while stack:
-        node, done = stack.pop()
-        k = id(node)
-        if done:
-            on_path.discard(k)
-            size[k] = 1 + sum(size.get(id(c), 1) for c in children(node))
-            if size[k] > limit:
-                return size[k]
-        elif k not in size and k not in on_path:
-            on_path.add(k)
-            stack.append((node, True))
-            stack.extend((c, False) for c in children(node))
-    return size[id(root)]
-
-
-def _load_safely(text: str) -> Any:
-    loader = _AliasLimitedLoader(text)  # a SafeLoader subclass: plain data only
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        if _expanded_size(node, MAX_YAML_VALUES) > MAX_YAML_VALUES:
-            raise yaml.YAMLError(
-                f"aliases expand the document to more than {MAX_YAML_VALUES:,} values "
-                "(possible YAML bomb)"
-            )
-        return loader.construct_document(node)
-    finally:
-        loader.dispose()
-
-
-_short = reprlib.Repr(maxlevel=2, maxlist=4, maxtuple=4, maxdict=4, maxstring=40, maxother=40)
-
-
-def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for k, v in over.items():
-        if k == "events" and isinstance(v, list) and isinstance(out.get(k), list):
-            out[k] = list(out[k]) + list(v)
-        elif isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k] = _deep_merge(out[k], v)
-        else:
-            out[k] = v
-    return out
-
-
-def resolve_file(path: str | Path, _stack: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """Read a scenario file and everything it ``extends:``, merged into one raw mapping."""
-    p = Path(path)
-    key = p.resolve()
-    data = read_yaml(p)
-    parent = data.pop("extends", None)
-    if parent is None:
-        return data
-    if not isinstance(parent, str):
-        raise ScenarioError([(str(p), "extends", "expected a file name")])
-    target = (p.parent / parent) if not Path(parent).is_absolute() else Path(parent)
-    if not target.exists():
-        raise ScenarioError([(str(p), "extends", f"file not found: {parent}")])
-    if target.is_dir():
-        raise ScenarioError([(str(p), "extends", f"is a directory, expected a file: {parent}")])
-    if target.resolve() in (*_stack, key):  # reported on the file that closes the cycle
-        chain = " -> ".join(s.name for s in (*_stack, key, target.resolve()))
-        raise ScenarioError([(str(p), "extends", f"cycle of extends: {chain}")])
-    base = resolve_file(target, (*_stack, key))
-    return _deep_merge(base, data)
-
-
-def set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
-    """Set ``a.b.c = value`` in a nested mapping, creating mappings on the way."""
-    parts = dotted.split(".")
-    cur = data
-    for part in parts[:-1]:
-        nxt = cur.get(part)
-        if not isinstance(nxt, dict):
-            nxt = {}
-            cur[part] = nxt
-        cur = nxt
-    cur[parts[-1]] = value
-
-
-def parse_override(text: str) -> tuple[str, Any]:
-    """Parse ``dotted.path=value`` (value read as YAML, so 9, 0.5, true, [1, 2] work)."""
-    if "=" not in text:
-        raise ScenarioError([("--set", text, "expected dotted.path=value")])
-    key, _, raw = text.partition("=")
-    key = key.strip()
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*", key):
-        raise ScenarioError(
-            [("--set", key, "expected a dotted key path like payments.terms_months")]
-        )
-    try:
-        value = _load_safely(raw) if raw.strip() else None
-    except yaml.YAMLError:
-        raise ScenarioError([("--set", key, f"cannot read value {raw!r}")]) from None
-    return key, value
-
-
-def _section_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    """The pydantic model class found by following ``loc`` from Scenario, if any."""
-    cls: Any = Scenario
-    for part in loc:
-        if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
-            return None
-        field = cls.model_fields.get(str(part))
-        if field is None:
-            return None
-        ann = field.annotation
-        cls = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
-    return cls
-
-
-def _suggest(key: str, valid: list[str]) -> str:
-    """A "did you mean" hint for a misspelled key, or the list of valid keys."""
-    close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
-    if not close:
-        close = [v for v in valid if v.startswith(key) or key.startswith(v)][:1]
-    if not close:
-        close = difflib.get_close_matches(key, valid, n=1, cutoff=0.45)
-    if close:
-        return f" (did you mean '{close[0]}'?)"
-    return f" (valid keys: {', '.join(valid)})"
-
-
-_EVENT_KINDS: dict[str, type[BaseModel]] = {
-    "mission_withdraws": MissionWithdraws,
-    "mission_returns": MissionReturns,
-    "payment_delay_shock": PaymentDelayShock,
-    "digitisation_drive": DigitisationDrive,
-    "set": SetValues,
-}
-_KEY_FIRST = re.compile(r"^([A-Za-z_][\w.]*): (.+)$", re.S)
-
-
-def _problems(exc: ValidationError, file: str) -> list[tuple[str, str, str]]:
-    out = []
-    for err in exc.errors():
-        raw = tuple(err["loc"])
-        # the event's class, from the tag pydantic inserts for unions (for "did you mean")
-        event_cls = (
-            _EVENT_KINDS.get(str(raw[2])) if len(raw) == 4 and raw[0] == "events" else None
-        )
-        # drop the tag pydantic inserts for unions: events.0.set.values -> events.0.values;
-        # and the marker of a bad dict key: formation.schedule.trainig.[key]
-        loc = tuple(
-            p for p in raw if (p not in _EVENT_KINDS or p == raw[-1]) and p != "[key]"
-        )
-        path = ".".join(str(p) for p in loc)
-        msg = err["msg"]
-        kind = err["type"]
-        ctx = err.get("ctx") or {}
-        if kind == "extra_forbidden":
-            section = event_cls or _section_at(loc[:-1])
-            hint = ""
-            if section is not None:
-                hint = _suggest(str(loc[-1]), list(section.model_fields))
-            msg = f"unknown key{hint}"
-        elif kind == "union_tag_not_found":
-            path = f"{path}.do" if path else "do"
-            msg = f"required key is missing (one of: {', '.join(_EVENT_KINDS)})"
-        elif kind == "union_tag_invalid":
-            path = f"{path}.do" if path else "do"
-            tag = str(ctx.get("tag"))
-            close = difflib.get_close_matches(tag, list(_EVENT_KINDS), n=1, cutoff=0.6)
-            hint = f"did you mean '{close[0]}'?" if close else f"one of: {', '.join(_EVENT_KINDS)}"
-            msg = f"unknown event '{tag}' ({hint})"
-        elif kind == "literal_error" and isinstance(err.get("input"), str):
-            valid = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
-            close = difflib.get_close_matches(err["input"], valid, n=1, cutoff=0.6)
-            if close:
-                msg = f"{msg} (did you mean '{close[0]}'?)"
-        elif kind == "model_type":
-            msg = "expected a mapping of keys"
-        elif msg.startswith("Value error, "):
-            msg = msg[len("Value error, ") :]
-            # a check across keys names the key first: "end: 1998-12 is before start ..."
-            m = _KEY_FIRST.match(msg)
-            if m:
-                path = f"{path}.{m.group(1)}" if path else m.group(1)
-                msg = m.group(2)
-        elif kind == "missing":
-            msg = "required key is missing"
-        if kind not in {"extra_forbidden", "missing", "union_tag_invalid"} and "input" in err:
-            shown = _short.repr(err["input"])  # bounded: the input may be huge
-            if len(shown) < 60 and not isinstance(err["input"], dict) and "got " not in msg:
-                msg = f"{msg} (got {shown})"
-        out.append((file, path, msg))
-    return out
-
-
-def validate_data(data: dict[str, Any], file: str = "<scenario>") -> Scenario:
-    """Validate a raw mapping into a Scenario, or raise ScenarioError listing every problem."""
-    try:
-        scenario = Scenario.model_validate(data)
-    except ValidationError as exc:
-        raise ScenarioError(_problems(exc, file)) from None
-    # dated `set` events must name real keys with valid values
-    problems: list[tuple[str, str, str]] = []
-    for i, ev in enumerate(scenario.events):
-        if isinstance(ev, SetValues):
-            for key, value in ev.values.items():
-                trial = scenario.model_dump(mode="json", exclude={"events"})
-                set_dotted(trial, key, value)
-                try:
-                    Scenario.model_validate(trial)
-                except ValidationError as exc:
-                    for _f, path, msg in _problems(exc, file):
-                        where = "" if path == key else f"{path}: "
-                        problems.append((file, f"events.{i}.values.{key}", f"{where}{msg}"))
-    if problems:
-        raise ScenarioError(problems)
-    return scenario
-
-
-def load_scenario(
-    path: str | Path, overrides: list[str] | dict[str, Any] | None = None, seed: int | None = None
-) -> Scenario:
-    """Load a scenario file (following ``extends:``), apply ``dotted.path=value`` overrides."""
-    data = resolve_file(path)
-    items = (
-        overrides.items()
-        if isinstance(overrides, dict)
-        else (parse_override(o) for o in (overrides or []))
-    )
-    for key, value in items:
-        set_dotted(data, key, value)
-    if seed is not None:
-        data["seed"] = seed
-    return validate_data(data, str(path))
-
-
-def scenario_with(scenario: Scenario, values: dict[str, Any]) -> Scenario:
-    """A copy of ``scenario`` with dotted-path values changed, validated."""
-    data = scenario.model_dump(mode="json")
-    for key, value in values.items():
-        set_dotted(data, key, value)
-    return validate_data(data, scenario.name)
-
-
-def json_schema() -> dict[str, Any]:
-    """JSON Schema of scenario files, for editors."""
-    schema = Scenario.model_json_schema()
-    schema["properties"]["extends"] = {
-        "type": "string",
-        "description": "Path of a scenario this file overlays (relative to this file)",
-    }
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "sosim scenario"
-    return schema
