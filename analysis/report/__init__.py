@@ -16,7 +16,6 @@ The names below were importable from the single module ``analysis.report`` and s
 """
 
 from analysis.report.document import Item, Report, Section
-from analysis.report.format import LINES
 from analysis.report.html import (
     CSS,
     ExportError,
@@ -42,6 +41,7 @@ from analysis.report.sections import (
     survival_section,
     tenure_section,
 )
+from sim.scenario import LINES
 
 __all__ = [
     "BASELINE_NAME",

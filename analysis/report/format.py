@@ -7,7 +7,8 @@ import math
 
 import pandas as pd
 
-LINES = ("training", "data_entry", "hardware")
+from sim.scenario import LINES
+
 
 def _table_html(df: pd.DataFrame) -> str:
     table = df.to_html(index=False, na_rep="–", border=0, classes="tbl", escape=True)

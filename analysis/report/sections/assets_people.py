@@ -10,9 +10,16 @@ import pandas as pd
 from analysis import plots
 from analysis import survival as sv
 from analysis.report.document import Section
+from analysis.report.field import field_figure, in_words
 from analysis.report.format import _lines, _quantile_band
 from analysis.report.load import RunSet
 from analysis.report.sections.common import _ends, _missing
+from sim.scenario import Assets, Formation, Scenario
+
+# where a folder keeps no resolved scenario, the model's own defaults (sim.scenario)
+DEFAULT_ASSETS = Assets()
+DEFAULT_START = Scenario.model_fields["start"].default
+FOUNDING_MEMBERS = Formation.model_fields["founding_members"].default
 
 
 def assets_section(rs: RunSet) -> Section:
@@ -29,10 +36,10 @@ def assets_section(rs: RunSet) -> Section:
         ages = []
         for lab, g in d.groupby("scenario"):
             a = (rs.scenarios.get(lab) or {}).get("assets") or {}
-            start = (rs.scenarios.get(lab) or {}).get("start", "1999-01")
-            price0 = float(a.get("pc_price_usd", 550.0))
-            change = float(a.get("pc_price_annual_change", -0.06))
-            rate = float(a.get("depreciation_rate", 0.40))
+            start = (rs.scenarios.get(lab) or {}).get("start", DEFAULT_START)
+            price0 = float(a.get("pc_price_usd", DEFAULT_ASSETS.pc_price_usd))
+            change = float(a.get("pc_price_annual_change", DEFAULT_ASSETS.pc_price_annual_change))
+            rate = float(a.get("depreciation_rate", DEFAULT_ASSETS.depreciation_rate))
             y0, m0 = map(int, str(start).split("-"))
             t_years = ((g["year"] - y0) * 12 + (12 - m0)) / 12.0  # December of each year
             price = price0 * (1 + change) ** t_years
@@ -90,11 +97,13 @@ def assets_section(rs: RunSet) -> Section:
 
 
 def people_section(rs: RunSet) -> Section:
+    core = field_figure("core_members_per_unit")
+    participants = field_figure("participants_per_unit")
     sec = Section(
         "people", "Members and employees per unit",
-        "Units start with about ten women; members leave (marriage, another job) and are "
-        "replaced by hired employees: at field work core members averaged 7 and participants "
-        "just over 10.",
+        f"Units start with about {in_words(FOUNDING_MEMBERS)} women; members leave (marriage, "
+        "another job) and are replaced by hired employees: at field work core members averaged "
+        f"{core:g} and participants just over {int(participants)}.",
     )
     ts = rs.table("timeseries")
     need = {"units_alive", "core_members", "employees", "casual_workers"}
@@ -116,9 +125,9 @@ def people_section(rs: RunSet) -> Section:
         plots.band_lines(
             band, "date", "median", "low", "high", "scenario",
             "Members and employees per open unit", "date (month)", "people per open unit",
-            facet="who", reference=7.0, reference_label="field figure: 7 core members",
+            facet="who", reference=core, reference_label=f"field figure: {core:g} core members",
         ),
         "Read how many core members, employees and casual workers an open unit has; the dotted "
-        "line marks the seven core members found at field work.",
+        f"line marks the {in_words(core)} core members found at field work.",
     )
     return sec

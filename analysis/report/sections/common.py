@@ -7,6 +7,7 @@ import pandas as pd
 
 from analysis.report.document import Section
 from analysis.report.load import RunSet
+from sim.scenario import Scenario
 
 
 def _missing(section: Section, what: str) -> None:
@@ -17,7 +18,7 @@ def _field_year(rs: RunSet) -> int:
     for scn in rs.scenarios.values():
         if scn.get("field_work"):
             return int(str(scn["field_work"])[:4])
-    return 2005
+    return int(Scenario.model_fields["field_work"].default[:4])  # the model's default
 
 
 def _ends(rs: RunSet, df: pd.DataFrame) -> pd.Series:

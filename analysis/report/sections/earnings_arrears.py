@@ -6,6 +6,7 @@ import numpy as np
 
 from analysis import plots
 from analysis.report.document import Section
+from analysis.report.field import field_figure
 from analysis.report.format import _quantile_band
 from analysis.report.load import RunSet
 from analysis.report.sections.common import _field_year, _missing
@@ -15,6 +16,10 @@ def earnings_section(rs: RunSet) -> Section:
     sec = Section("earnings", "Member earnings and household income")
     my = rs.table("member_years")
     year = _field_year(rs)
+    earnings = field_figure("member_earnings")  # US$ a month
+    share = field_figure("household_income_share")
+    usd = f"US${earnings:g}"
+    pct = f"{share * 100:.0f} %"
     if my is None or my.empty:
         _missing(sec, "the members' yearly records (member_years)")
     else:
@@ -29,10 +34,10 @@ def earnings_section(rs: RunSet) -> Section:
             plots.histogram(
                 bins, "group", f"Member earnings in {year}, the field-work year",
                 "monthly earnings (US$ a month; last bar: 150 or more)",
-                reference=45.0, reference_label="field figure: US$45 a month",
+                reference=earnings, reference_label=f"field figure: {usd} a month",
             ),
             "Read where the bulk of members' monthly earnings lies against the dotted line at "
-            "the US$45 a month the women reported in 2005–06 (all replications pooled).",
+            f"the {usd} a month the women reported in 2005–06 (all replications pooled).",
         )
         bins = plots.binned(fw["household_income_share"], fw["scenario"],
                             np.linspace(0, 1, 21))
@@ -41,11 +46,11 @@ def earnings_section(rs: RunSet) -> Section:
             plots.histogram(
                 bins, "group", f"Share of household income from the unit, {year}",
                 "members' earnings as a share of household income (%)",
-                reference=0.43, reference_label="field figure: 43 % on average",
+                reference=share, reference_label=f"field figure: {pct} on average",
                 percent_x=True,
             ),
             "Read how much of their households' income the members bring home, against the "
-            "43 % average of the field work (in just over a third of households it was half or "
+            f"{pct} average of the field work (in just over a third of households it was half or "
             "more).",
         )
     ts = rs.table("timeseries")
@@ -56,23 +61,23 @@ def earnings_section(rs: RunSet) -> Section:
             plots.band_lines(
                 band, "date", "median", "low", "high", "scenario",
                 "Mean member earnings over time", "date (month)", "US$ a month",
-                reference=45.0, reference_label="field figure US$45 (2005–06)",
+                reference=earnings, reference_label=f"field figure {usd} (2005–06)",
             ),
             "See whether members' mean earnings rise or fall over the years, and how far they "
-            "are from the US$45 a month of the field work (median and 5–95 % band over runs).",
+            f"are from the {usd} a month of the field work (median and 5–95 % band over runs).",
         )
-        share = _quantile_band(ts, ["scenario", "date"], "household_income_share")
+        band = _quantile_band(ts, ["scenario", "date"], "household_income_share")
         fig = plots.band_lines(
-            share, "date", "median", "low", "high", "scenario",
+            band, "date", "median", "low", "high", "scenario",
             "Share of household income from the unit over time", "date (month)",
-            "mean share of household income (%)", reference=0.43,
-            reference_label="field figure 43 % (2005–06)",
+            "mean share of household income (%)", reference=share,
+            reference_label=f"field figure {pct} (2005–06)",
         )
         fig.update_yaxes(tickformat=".0%")
         sec.fig(
             "household_share_over_time", fig,
             "Follow the members' mean contribution to household income over time against "
-            "the 43 % found in the field work.",
+            f"the {pct} found in the field work.",
         )
     return sec
 

@@ -9,16 +9,23 @@ import numpy as np
 import pandas as pd
 
 from analysis.report.document import Section
+from analysis.report.field import field_figure
 from analysis.report.format import _pretty
 from analysis.report.load import RunSet
 
-FIELD = {  # field figures (Heeks & Arun 2010) that the summary carries a counterpart of
-    "mean_member_earnings_field_work": ("mean member earnings", 45.0, "US$/month", "{:.1f}"),
-    "household_income_share_field_work": ("share of household income", 0.43, "", "{:.0%}"),
-    "core_members_per_unit_field_work": ("core members per unit", 7.0, "women", "{:.1f}"),
-    "loans_repaid_share_field_work": ("initial loans repaid", 0.50, "", "{:.0%}"),
-    "public_orders_won_share": ("public IT orders won by the units", 0.70, "", "{:.0%}"),
+FIELD = {  # summary column -> (label, its pattern in analysis/patterns.yaml, unit, format)
+    "mean_member_earnings_field_work": ("mean member earnings", "member_earnings", "US$/month",
+                                        "{:.1f}"),
+    "household_income_share_field_work": ("share of household income", "household_income_share",
+                                          "", "{:.0%}"),
+    "core_members_per_unit_field_work": ("core members per unit", "core_members_per_unit",
+                                         "women", "{:.1f}"),
+    "loans_repaid_share_field_work": ("initial loans repaid", "initial_loans_repaid", "",
+                                      "{:.0%}"),
+    "public_orders_won_share": ("public IT orders won by the units", "public_contracts_won", "",
+                                "{:.0%}"),
 }
+"""The field figures (Heeks & Arun 2010) the summary carries a counterpart of."""
 
 
 BASELINE_NAME = "kerala_baseline"
@@ -51,7 +58,8 @@ def patterns_section(rs: RunSet) -> Section:
         return sec
     runs = rs.runs[rs.runs["scenario"] == lab]
     rows = []
-    for col, (label, observed, unit, fmt) in FIELD.items():
+    for col, (label, pattern, unit, fmt) in FIELD.items():
+        observed = field_figure(pattern)
         if col not in runs:
             continue
         v = pd.to_numeric(runs[col], errors="coerce").dropna()

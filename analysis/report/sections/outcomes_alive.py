@@ -8,9 +8,10 @@ import pandas as pd
 
 from analysis import plots
 from analysis.report.document import Section
-from analysis.report.format import LINES, _lines, _pretty, _quantile_band
+from analysis.report.format import _lines, _pretty, _quantile_band
 from analysis.report.load import RunSet
 from analysis.report.sections.common import _missing
+from sim.scenario import LINES
 
 
 def outcomes_section(rs: RunSet) -> Section:

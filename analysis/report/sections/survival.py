@@ -7,9 +7,10 @@ import pandas as pd
 from analysis import plots
 from analysis import survival as sv
 from analysis.report.document import Section
-from analysis.report.format import LINES, _ci, _lines, _p, _pretty
+from analysis.report.format import _ci, _lines, _p, _pretty
 from analysis.report.load import RunSet
 from analysis.report.sections.common import _ends, _missing
+from sim.scenario import LINES
 
 
 def survival_section(rs: RunSet, headline: list[tuple[str, str]]) -> Section:
