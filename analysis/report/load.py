@@ -1,0 +1,237 @@
+"""Reading a run, comparison or sweep folder into a ``RunSet`` (one row per run, the resolved
+scenarios and, where kept, the per-run tables).
+
+Three kinds of folder are read:
+
+- a run, as ``sosim run --out DIR`` writes it (``summary.json`` and five Parquet tables);
+- a comparison, as ``sosim compare`` writes it (``compare.json``, ``runs.parquet``, and
+  ``runs/<scenario>/seed=<seed>/`` run folders; see ``analysis.compare``);
+- a sweep (``runs.parquet`` and whatever per-run tables it keeps): sections that need tables
+  the folder lacks say so instead of failing.
+
+This module is self-contained: the folder layouts it reads are known here only.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.outputs import TABLES
+
+
+class ReportError(Exception):
+    """The folder cannot be read as a run, a comparison or a sweep."""
+
+
+@dataclass
+class RunSet:
+    """The runs of a folder: one row per run (``scenario, replication, seed`` and summary
+    figures), the scenarios as resolved, and the per-run tables where they exist."""
+
+    root: Path
+    kind: str  # "run", "compare" or "sweep"
+    runs: pd.DataFrame
+    scenarios: dict[str, dict[str, Any]] = field(default_factory=dict)
+    version: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    run_dirs: list[Path | None] = field(default_factory=list)
+    _cache: dict[str, pd.DataFrame | None] = field(default_factory=dict)
+
+    @property
+    def labels(self) -> list[str]:
+        return list(pd.unique(self.runs["scenario"].astype(str)))
+
+    def run_tables(self, i: int) -> dict[str, pd.DataFrame] | None:
+        """The five tables of run ``i`` (None if the folder does not keep them)."""
+        d = self.run_dirs[i] if i < len(self.run_dirs) else None
+        if d is None or not (d / "enterprises.parquet").is_file():
+            return None
+        return {
+            name: pd.read_parquet(d / f"{name}.parquet")
+            for name in TABLES
+            if (d / f"{name}.parquet").is_file()
+        }
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        """Table ``name`` of every run that keeps it, with ``scenario, replication, seed``
+        columns in front; None when no run keeps it."""
+        if name in self._cache:
+            return self._cache[name]
+        frames = []
+        for i, row in enumerate(self.runs.itertuples(index=False)):
+            d = self.run_dirs[i] if i < len(self.run_dirs) else None
+            if d is None or not (d / f"{name}.parquet").is_file():
+                continue
+            df = pd.read_parquet(d / f"{name}.parquet")
+            df.insert(0, "seed", row.seed)
+            df.insert(0, "replication", row.replication)
+            df.insert(0, "scenario", str(row.scenario))
+            frames.append(df)
+        out = pd.concat(frames, ignore_index=True) if frames else None
+        self._cache[name] = out
+        return out
+
+    def end_of(self, label: str) -> pd.Timestamp | None:
+        """Last simulated month of a scenario's runs."""
+        scn = self.scenarios.get(label) or {}
+        if scn.get("end"):
+            return pd.Timestamp(f"{scn['end']}-01")
+        ts = self.table("timeseries")
+        if ts is not None and "date" in ts:
+            return pd.Timestamp(ts.loc[ts["scenario"] == label, "date"].max())
+        return None
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ReportError(f"{path}: cannot be read ({exc})") from exc
+
+
+def load(root: str | Path) -> RunSet:
+    """Read a run, comparison or sweep folder."""
+    root = Path(root)
+    if not root.is_dir():
+        raise ReportError(f"{root}: not a folder")
+    if (root / "compare.json").is_file() and (root / "runs.parquet").is_file():
+        meta = _read_json(root / "compare.json")
+        runs = pd.read_parquet(root / "runs.parquet")
+        dirs = [root / p for p in runs["path"]]
+        rs = RunSet(root, "compare", runs, version=meta.get("version"), meta=meta, run_dirs=dirs)
+        for label in rs.labels:
+            i = int(np.flatnonzero(runs["scenario"].astype(str) == label)[0])
+            f = dirs[i] / "summary.json"
+            if f.is_file():
+                rs.scenarios[label] = _read_json(f).get("scenario", {})
+        return rs
+    if (root / "summary.json").is_file() and (root / "enterprises.parquet").is_file():
+        meta = _read_json(root / "summary.json")
+        from analysis.compare import flatten_summary
+
+        flat = flatten_summary(meta.get("summary", {}))
+        label = str(flat.pop("scenario", (meta.get("scenario") or {}).get("name", "run")))
+        flat.pop("seed", None)
+        row = {"scenario": label, "replication": 0, "seed": meta.get("seed"), **flat}
+        runs = pd.DataFrame([row])
+        return RunSet(
+            root, "run", runs, scenarios={label: meta.get("scenario", {})},
+            version=meta.get("version"), meta=meta, run_dirs=[root],
+        )
+    if (root / "sweep.json").is_file() or (root / "runs.parquet").is_file():
+        return _load_sweep(root)
+    raise ReportError(
+        f"{root}: not a run, comparison or sweep folder (no summary.json with tables, "
+        "no compare.json, no runs.parquet)"
+    )
+
+
+MAX_POINTS = 8
+"""Design points drawn in a sweep report's figures (the outcomes table lists them all)."""
+
+
+def _point_labels(design: pd.DataFrame | None, points: list[int]) -> dict[int, str]:
+    """A short label per design point: ``point 3: delay=8, withdraws=2001-01``."""
+    out = {}
+    for p in points:
+        text = f"point {p}"
+        if design is not None and "point" in design:
+            row = design[design["point"] == p]
+            if len(row):
+                cols = [c for c in design.columns if c != "point" and not c.startswith("u.")]
+                vals = []
+                for c in cols:
+                    v = row[c].iloc[0]
+                    vals.append(f"{c.rsplit('.', 1)[-1]}={'none' if pd.isna(v) else v}")
+                text += ": " + ", ".join(vals)
+        out[p] = text
+    return out
+
+
+def _load_sweep(root: Path) -> RunSet:
+    """A sweep folder (``analysis.sweep``): ``sweep.json``, ``design.parquet``, the runs table
+    (``runs/`` dataset or ``runs.parquet``) and, where kept, ``timeseries/point=P/`` series."""
+    src = root / "runs" if (root / "runs").is_dir() else root / "runs.parquet"
+    try:
+        runs = pd.read_parquet(src)
+    except Exception as exc:  # noqa: BLE001
+        raise ReportError(f"{src}: cannot be read ({exc})") from exc
+    meta = _read_json(root / "sweep.json") if (root / "sweep.json").is_file() else {}
+    notes = []
+    if "status" in runs:
+        failed = int((runs["status"] != "ok").sum())
+        if failed:
+            notes.append(f"{failed} run(s) of the sweep failed and are left out")
+        runs = runs[runs["status"] == "ok"]
+    design = pd.read_parquet(root / "design.parquet") if (root / "design.parquet").is_file() \
+        else None
+    point_of: dict[str, int] = {}
+    if "scenario" not in runs:
+        if "point" in runs:
+            pts = sorted(int(p) for p in pd.unique(runs["point"]))
+            labels = _point_labels(design, pts)
+            point_of = {v: k for k, v in labels.items()}
+            runs = runs.assign(scenario=runs["point"].astype(int).map(labels))
+        else:
+            runs = runs.assign(scenario="sweep")
+    runs["scenario"] = runs["scenario"].astype(str)
+    if "replication" not in runs:
+        runs["replication"] = runs.groupby("scenario").cumcount()
+    if "seed" not in runs:
+        runs["seed"] = pd.NA
+    runs = runs.sort_values([c for c in ("point", "replication") if c in runs]).reset_index(
+        drop=True
+    )
+    dirs: list[Path | None] = []
+    for row in runs.itertuples(index=False):
+        path = getattr(row, "path", None)
+        cand = root / path if isinstance(path, str) else None
+        dirs.append(cand if cand is not None and cand.is_dir() else None)
+    if not any(dirs):
+        notes.append(
+            "this sweep keeps one row per run and some monthly series, not the units' and "
+            "members' records, so the sections that need them say so"
+        )
+    version = meta.get("version") or (
+        str(runs["version"].iloc[0]) if "version" in runs and len(runs) else None
+    )
+    rs = RunSet(root, "sweep", runs, version=version, meta=meta, notes=notes, run_dirs=dirs)
+    rs.meta["_design"] = design
+    rs.meta["_point_of"] = point_of
+    base = meta.get("base_scenario")
+    if base:
+        for label in rs.labels:
+            rs.scenarios[label] = base
+    if len(rs.labels) > MAX_POINTS:
+        rs.notes.append(
+            f"the figures show the first {MAX_POINTS} of {len(rs.labels)} design points; the "
+            "outcomes table lists them all"
+        )
+    ts = _sweep_series(root, runs, point_of)
+    if ts is not None:
+        rs._cache["timeseries"] = ts
+    return rs
+
+
+def _sweep_series(root: Path, runs: pd.DataFrame, point_of: dict[str, int]) -> pd.DataFrame | None:
+    """The sweep's kept monthly series, labelled like the runs (first ``MAX_POINTS`` points)."""
+    d = root / "timeseries"
+    if not d.is_dir() or not any(d.rglob("*.parquet")):
+        return None
+    ts = pd.read_parquet(d)
+    if "point" not in ts or "date" not in ts:
+        return None
+    ts["point"] = ts["point"].astype(int)
+    labels = {v: k for k, v in point_of.items()}
+    keep = sorted(labels)[:MAX_POINTS]
+    ts = ts[ts["point"].isin(keep)].copy()
+    ts.insert(0, "scenario", ts["point"].map(labels).astype(str))
+    ts["date"] = ts["date"].astype("datetime64[s]")
+    return ts
