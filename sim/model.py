@@ -6,13 +6,14 @@ The model owns the bulk state (struct-of-arrays tables in ``sim.state``); each m
 
 from __future__ import annotations
 
-from collections import Counter
+from typing import Any
 
 import mesa
 import numpy as np
 
 from sim import state
 from sim.agents import Enterprise, Member, Mission, PrivateMarket, PublicClient
+from sim.agents.handle import HandleList, Handles
 from sim.mechanisms import (
     assets,
     clients,
@@ -35,6 +36,20 @@ from sim.outputs import Recorder
 from sim.scenario import LINES, Scenario, add_months
 
 
+def _world_alias(name: str, writable: bool = False) -> property:
+    """A model attribute that reads (and, if ``writable``, writes) ``model.world.<name>``: the
+    old place of a world field, kept so that readers outside the mechanisms work unchanged."""
+
+    def get(model: SocialOutsourcingModel) -> Any:
+        return getattr(model.world, name)
+
+    def put(model: SocialOutsourcingModel, value: Any) -> None:
+        setattr(model.world, name, value)
+
+    mode = "read and write" if writable else "read-only"
+    return property(get, put if writable else None, doc=f"``world.{name}`` ({mode}).")
+
+
 class SocialOutsourcingModel(mesa.Model):
     """IT social enterprises, their members, the mission and their clients, month by month."""
 
@@ -47,13 +62,11 @@ class SocialOutsourcingModel(mesa.Model):
         self.t = 0
         self._streams: dict[str, np.random.Generator] = {}
         self._line_params: dict[str, np.ndarray] = {}
-        self.mission_active = intermediary.active_at_start(scenario)
-        self.delay_extra = 0.0
-        self.delay_shock_until = -1
-        self.records_stock = float(scenario.demand.digitisation.initial_stock)
-        self.counters: Counter[str] = Counter()
+        self.world = state.World(
+            mission_active=intermediary.active_at_start(scenario),
+            records_stock=float(scenario.demand.digitisation.initial_stock),
+        )
         self.messages: list[tuple[int, str]] = []
-        self.casual_cost = np.zeros(0)
 
         self.E = state.enterprise_table()
         self.M = state.member_table()
@@ -61,11 +74,12 @@ class SocialOutsourcingModel(mesa.Model):
         self.O = state.order_table()
         self.I = state.invoice_table()
         self.A = state.asset_table()
-        self.enterprises: dict[int, Enterprise] = {}
-        self.members: dict[int, Member] = {}
+        # Mesa agents: handles on rows, each made the first time it is asked for
+        self.enterprises: Handles[Enterprise] = Handles(self, Enterprise)
+        self.members: Handles[Member] = Handles(self, Member)
 
         demand.init_clients(self)
-        self.clients = [PublicClient(self, i) for i in range(self.C.n)]
+        self.clients: HandleList[PublicClient] = HandleList(self, PublicClient)
         self.mission = Mission(self)
         self.private_market = PrivateMarket(self)
         self.events_by_month = events.by_month(self)
@@ -103,13 +117,16 @@ class SocialOutsourcingModel(mesa.Model):
         """Record what happened this month, for the dashboard's explanation panel."""
         self.messages.append((self.t, message))
 
-    def register_enterprises(self, rows: np.ndarray) -> None:
-        for r in rows:
-            self.enterprises[int(r)] = Enterprise(self, int(r))
-
-    def register_members(self, rows: np.ndarray) -> None:
-        for r in rows:
-            self.members[int(r)] = Member(self, int(r))
+    # ------------------------------------------------------------------ old names of world fields
+    # The world's state lives in ``self.world`` (``sim.state.World``); these read it under the
+    # names the outputs, the dashboard, the analysis and notebooks have always used.
+    mission_active = _world_alias("mission_active", writable=True)
+    records_stock = _world_alias("records_stock")
+    delay_extra = _world_alias("delay_extra")
+    delay_shock_until = _world_alias("delay_shock_until")
+    agencies = _world_alias("agencies")
+    casual_cost = _world_alias("casual_cost")
+    counters = _world_alias("counters")
 
     @property
     def date(self) -> str:

@@ -1,13 +1,18 @@
-"""Bulk model state as growable struct-of-arrays tables, and the run's random streams.
+"""Bulk model state as growable struct-of-arrays tables, the world's shared state beside them,
+and the run's random streams.
 
 Enterprises, members, clients, orders, invoices and IT assets are rows of NumPy columns owned
 by the model; Mesa agents are handles on those rows. Mechanisms work on whole columns at once,
 which is what makes a run take seconds (see "Performance architecture" in the design notes).
+What is not a row of a table - whether the mission is active, the stock of paper records, a
+payment-delay shock, running tallies - is a field of ``World`` (``model.world``).
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -81,6 +86,53 @@ class Table:
             col = self._data[name]
             col[:k] = col[: self.n][mask]
         object.__setattr__(self, "n", k)
+
+
+@dataclass
+class World:
+    """The state the mechanisms share beyond the tables: one declared home for each fact that
+    one mechanism writes and another reads (held by the model as ``model.world``)."""
+
+    mission_active: bool
+    """Whether the intermediary (the mission) brokers, forms and finances this month.
+    Written by the model at start (``intermediary.active_at_start``) and ``events``
+    (withdraws/returns); read by ``contracting``, ``clients``, ``intermediary``, ``assets``
+    (further loans), ``workforce`` (nominated members), outputs and the dashboard."""
+
+    records_stock: float
+    """Paper records still to digitise [thousand records]. Written by ``demand`` (monthly
+    inflow, orders drawn from it, records of cancelled orders given back), ``events``
+    (digitisation drives), ``production`` and ``closure`` (through ``demand.return_records``);
+    read by ``demand`` and outputs."""
+
+    delay_extra: float = 0.0
+    """Months a payment-delay shock adds to public clients' mean delay [months]. Written by
+    ``events``; read by ``payments`` while ``t < delay_shock_until``."""
+
+    delay_shock_until: int = -1
+    """Month index at which the payment-delay shock ends (-1: none) [month index]. Written by
+    ``events``; read by ``payments``."""
+
+    agencies: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    """Rows of the client table that are public agencies (issuers of orders) [row numbers].
+    Written by ``demand.init_clients``; read by ``demand`` (who places each order)."""
+
+    casual_cost: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """This month's pay owed to casual workers, per enterprise row [US$]. Written by
+    ``production``; read by ``finance.settle``."""
+
+    counters: Counter[str] = field(default_factory=Counter)
+    """Running tallies since the start of the run [counts, or US$ for ``*_usd``]: public
+    orders offered and won, clients won, orders cancelled, employees left, members migrated,
+    donor money and social-mission costs. Written by ``contracting``, ``clients``,
+    ``production``, ``staffing`` and ``intermediary``; read by outputs."""
+
+
+def monthly_probability(annual: float | np.ndarray) -> float | np.ndarray:
+    """Monthly probability of an event with the given annual probability (scalar or array),
+    for a constant hazard: 1 - (1 - annual) ** (1 / 12). Shared by every mechanism whose
+    parameters are annual rates (leaving, migration, insourcing, client churn)."""
+    return 1 - (1 - annual) ** (1 / 12)
 
 
 def stream(seed: int, name: str) -> np.random.Generator:

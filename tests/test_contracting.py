@@ -59,7 +59,7 @@ def test_cheaper_bids_win_more_tenders():
 
 def test_without_the_mission_only_self_marketing_units_bid():
     m = world_with_units([1, 1], **{"mission.direct_order_share": 1.0})
-    m.mission_active = False
+    m.world.mission_active = False
     m.E.markets_self[1] = True
     for _ in range(50):
         contracting.allocate_public(m, one_order(m))

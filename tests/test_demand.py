@@ -19,8 +19,8 @@ def test_digitisation_orders_deplete_the_stock_and_never_exceed_it():
         de = offers.line == demand.DATA_ENTRY
         total += offers.qty[de].sum()
         m.t += 1
-    assert total == pytest.approx(5000 - m.records_stock)
-    assert m.records_stock >= 0
+    assert total == pytest.approx(5000 - m.world.records_stock)
+    assert m.world.records_stock >= 0
 
 
 def test_order_flow_falls_as_the_stock_runs_down():
@@ -29,7 +29,7 @@ def test_order_flow_falls_as_the_stock_runs_down():
         m = SocialOutsourcingModel(quiet_world(**{
             "demand.digitisation.new_records_per_month": 0,
             "demand.digitisation.mean_order_size": 1}), seed=2)
-        m.records_stock = stock_share * m.config.demand.digitisation.initial_stock
+        m.world.records_stock = stock_share * m.config.demand.digitisation.initial_stock
         n = 0
         for _ in range(200):
             n += int((demand.public_orders(m).line == demand.DATA_ENTRY).sum())

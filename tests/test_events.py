@@ -13,11 +13,11 @@ def test_mission_withdraws_and_returns(short):
                                          {"date": "2002-01", "do": "mission_returns"}]})
     m = SocialOutsourcingModel(s, seed=1)
     step_until(m, 24)
-    assert m.mission_active  # month 24 (2001-01) has not been stepped yet
+    assert m.world.mission_active  # month 24 (2001-01) has not been stepped yet
     m.step()
-    assert not m.mission_active
+    assert not m.world.mission_active
     step_until(m, 37)
-    assert m.mission_active
+    assert m.world.mission_active
     assert any("withdrew" in text for _, text in m.messages)
 
 
@@ -25,9 +25,9 @@ def test_with_no_intermediary_a_return_event_brings_nobody_back(short):
     s = scenario_with(short, {"intermediary.kind": "none",
                               "events": [{"date": "2000-01", "do": "mission_returns"}]})
     m = SocialOutsourcingModel(s, seed=1)
-    assert not m.mission_active
+    assert not m.world.mission_active
     step_until(m, 13)
-    assert not m.mission_active
+    assert not m.world.mission_active
     assert any("no intermediary to return" in text for _, text in m.messages)
 
 

@@ -8,7 +8,7 @@ from tests.mech_helpers import world_with_units
 
 
 def settle(m):
-    m.casual_cost = np.zeros(m.E.n)
+    m.world.casual_cost = np.zeros(m.E.n)
     finance.settle(m)
 
 

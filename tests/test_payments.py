@@ -47,7 +47,7 @@ def test_drawn_delays_match_the_clients_mean():
 def test_a_payment_shock_adds_months_while_it_lasts():
     m = world_with_units([1])
     m.C.mean_delay[0] = 2.0
-    m.delay_extra, m.delay_shock_until = 6.0, 12
+    m.world.delay_extra, m.world.delay_shock_until = 6.0, 12
     assert mean_delay_drawn(m) == pytest.approx(8.0, abs=0.2)
 
 

@@ -45,12 +45,12 @@ def test_orders_are_worked_first_in_first_out():
 def test_missed_deadline_cancels_the_order_costs_reputation_and_returns_records():
     m = world_with_units([1])
     give(m, 0, 10_000, deadline=1)
-    stock = m.records_stock
+    stock = m.world.records_stock
     rep0 = m.E.reputation[0]
     production.produce(m)
     assert m.O.n == 0
     assert m.E.reputation[0] < rep0
-    assert m.records_stock == pytest.approx(stock + 10_000 - m.E.output[0])
+    assert m.world.records_stock == pytest.approx(stock + 10_000 - m.E.output[0])
 
 
 def test_casual_workers_are_hired_only_for_overflow():
@@ -59,7 +59,7 @@ def test_casual_workers_are_hired_only_for_overflow():
     give(m, 1, 10)
     production.produce(m)
     assert m.E.casuals[0] > 0 and m.E.casuals[1] == 0
-    assert m.casual_cost[0] > 0 and m.casual_cost[1] == 0
+    assert m.world.casual_cost[0] > 0 and m.world.casual_cost[1] == 0
 
 
 def test_capacity_falls_with_broken_pcs():

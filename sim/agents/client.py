@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from sim.agents.handle import RowAgent
+from sim.agents.handle import RowAgent, column
 
 if TYPE_CHECKING:
     from sim.model import SocialOutsourcingModel
@@ -23,10 +23,9 @@ class PublicClient(RowAgent):
     def kind(self) -> str:
         return KINDS[int(self._get("kind"))]
 
-    @property
-    def mean_delay_months(self) -> float:
-        """This client's habitual delay past terms [months]."""
-        return float(self._get("mean_delay"))
+    mean_delay_months = column(
+        "mean_delay", float, "This client's habitual delay past terms [months]."
+    )
 
     @property
     def insourced(self) -> bool:

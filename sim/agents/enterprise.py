@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-from sim.agents.handle import RowAgent
+from sim.agents.handle import RowAgent, column
 from sim.mechanisms import assets, closure, payments, production
-
-if TYPE_CHECKING:
-    pass
 
 
 class Enterprise(RowAgent):
@@ -23,35 +18,14 @@ class Enterprise(RowAgent):
         """Line of business: training, data_entry or hardware."""
         return self.model.line_name(int(self._get("line")))
 
-    @property
-    def alive(self) -> bool:
-        return bool(self._get("alive"))
-
-    @property
-    def cash(self) -> float:
-        """Cash in hand [US$]."""
-        return float(self._get("cash"))
-
-    @property
-    def loan_balance(self) -> float:
-        return float(self._get("loan_balance"))
-
-    @property
-    def reputation(self) -> float:
-        return float(self._get("reputation"))
-
-    @property
-    def markets_self(self) -> bool:
-        return bool(self._get("markets_self"))
-
-    @property
-    def employees(self) -> int:
-        return int(self._get("employees"))
-
-    @property
-    def founded(self) -> int:
-        """Month index of formation."""
-        return int(self._get("founded"))
+    alive = column("alive", bool, "Whether the unit is open (closing is closure's business).",
+                   writable=False)
+    cash = column("cash", float, "Cash in hand [US$].")
+    loan_balance = column("loan_balance", float, "Bank loans outstanding [US$].")
+    reputation = column("reputation", float, "Reputation with clients, 0-1.")
+    markets_self = column("markets_self", bool, "Whether the unit markets itself.")
+    employees = column("employees", int, "Hired employees (besides the core members).")
+    founded = column("founded", int, "Month index of formation.", writable=False)
 
     @property
     def closure_reason(self) -> str:

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from sim.agents.handle import RowAgent
+from sim.agents.handle import RowAgent, column
 from sim.mechanisms import formation, workforce
-
-if TYPE_CHECKING:
-    pass
 
 
 class Member(RowAgent):
@@ -16,23 +11,14 @@ class Member(RowAgent):
 
     table = "M"
 
-    @property
-    def enterprise(self) -> int:
-        """Row of her enterprise."""
-        return int(self._get("enterprise"))
+    enterprise = column("enterprise", int, "Row of her enterprise.", writable=False)
 
     @property
     def active(self) -> bool:
         return int(self._get("left")) < 0
 
-    @property
-    def education(self) -> float:
-        """Years of schooling."""
-        return float(self._get("education"))
-
-    @property
-    def skill(self) -> float:
-        return float(self._get("skill"))
+    education = column("education", float, "Years of schooling.")
+    skill = column("skill", float, "Skill, a multiplier of the line's output per person.")
 
     @property
     def tenure(self) -> int:
@@ -45,10 +31,7 @@ class Member(RowAgent):
     def role(self) -> str:
         return formation.ROLES[int(self._get("role"))]
 
-    @property
-    def earnings(self) -> float:
-        """Pay this month [US$]."""
-        return float(self._get("earnings"))
+    earnings = column("earnings", float, "Pay this month [US$].")
 
     @property
     def household_income_share(self) -> float:

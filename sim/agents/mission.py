@@ -18,8 +18,12 @@ class Mission(mesa.Agent):
 
     @property
     def active(self) -> bool:
-        """Whether the mission still brokers, forms and finances."""
-        return self.model.mission_active
+        """Whether the mission still brokers, forms and finances (``model.world``; writable)."""
+        return self.model.world.mission_active
+
+    @active.setter
+    def active(self, value: bool) -> None:
+        self.model.world.mission_active = bool(value)
 
     @property
     def units_formed(self) -> int:

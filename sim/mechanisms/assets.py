@@ -115,7 +115,7 @@ def reinvest(model: SocialOutsourcingModel) -> None:
     good_standing = (E.missed_instalments[need] == 0) & (
         E.loan_balance[need] <= cfg.finance.further_loan_max_balance_usd)
     short = (affordable < deficit) & good_standing
-    if cfg.mission.further_loan_needs_mission and not model.mission_active:
+    if cfg.mission.further_loan_needs_mission and not model.world.mission_active:
         short[:] = False
     if short.any():
         borrowers = need[short]

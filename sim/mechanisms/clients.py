@@ -56,7 +56,7 @@ def reachable(model: SocialOutsourcingModel, line: int) -> np.ndarray:
     private work and is active, else only those marketing themselves."""
     E = model.E
     ok = E.alive & (E.line == line)
-    if not (model.mission_active and model.config.intermediary.brokers_private):
+    if not (model.world.mission_active and model.config.intermediary.brokers_private):
         ok &= E.markets_self
     return np.flatnonzero(ok)
 
@@ -95,7 +95,7 @@ def _segment(model: SocialOutsourcingModel, s: int, seg: ClientSegment, col: np.
             p = win_probability(seg, E.quality[pick], E.reputation[pick])
             won = pick[rng.random(n) < p]
             np.add.at(col, won, 1)
-            model.counters[f"clients_won_{SEGMENTS[s]}"] += len(won)
+            model.world.counters[f"clients_won_{SEGMENTS[s]}"] += len(won)
 
     # retained clients place orders
     has = np.flatnonzero(E.alive & (col > 0))

@@ -56,7 +56,7 @@ def close(model: SocialOutsourcingModel, idx: np.ndarray, reason: np.ndarray) ->
     M.earnings[staying] = 0.0
     gone = among(O.enterprise, idx, E.n)
     back = gone & ~O.private & ~O.recurring & (O.line == demand.DATA_ENTRY)
-    model.records_stock += float(O.remaining[back].sum())
+    model.world.records_stock += float(O.remaining[back].sum())
     O.keep(~gone)
     schools = E.school[idx]
     C.assigned[schools[schools >= 0]] = False

@@ -62,7 +62,7 @@ def end_school_contracts(model: SocialOutsourcingModel, schools: np.ndarray) -> 
 
 def assign_schools(model: SocialOutsourcingModel) -> None:
     """The mission assigns schools lacking IT staff to training units that have none."""
-    if not model.mission_active:
+    if not model.world.mission_active:
         return
     E, C = model.E, model.C
     units = np.flatnonzero(E.alive & (E.line == demand.TRAINING) & (E.school < 0))
@@ -125,10 +125,10 @@ def allocate_public(
     )
     direct_draw = rng.random(len(offers))
     win_draw = rng.random(len(offers))
-    if model.mission_active:
+    if model.world.mission_active:
         _broker(model, offers, recurring, capacity, backlog, base_logit, direct_draw, win_draw)
         return
-    stats = model.counters
+    stats = model.world.counters
     units_of: dict[int, np.ndarray] = {}
     for i in range(len(offers)):
         line = int(offers.line[i])
@@ -345,7 +345,7 @@ def _broker(
                     k = float(j)
                 v = ver2[j] = (ver2[j] if ver2[j] > 0 else 0) + 1
                 heappush(h2, (-a, k, j, v))
-    stats = model.counters
+    stats = model.world.counters
     stats["public_orders"] += len(line_of)
     stats["tenders"] += n_tenders
     stats["tenders_won"] += n_won

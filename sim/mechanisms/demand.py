@@ -55,7 +55,7 @@ def init_clients(model: SocialOutsourcingModel) -> None:
                                       - sc.students_sigma**2 / 2)
     students = np.where(kinds == SCHOOL, np.maximum(sc.min_students, size), 0.0)
     C.append(len(kinds), kind=kinds, mean_delay=delay, students=students)
-    model.agencies = np.flatnonzero(C.kind == AGENCY)
+    model.world.agencies = np.flatnonzero(C.kind == AGENCY)
 
 
 def _lognormal(rng: np.random.Generator, mean: float, sigma: float, n: int) -> np.ndarray:
@@ -70,15 +70,15 @@ def public_orders(model: SocialOutsourcingModel) -> Offers:
     d = cfg.demand.digitisation
     price = model.line_param("price_usd")
 
-    model.records_stock += d.new_records_per_month
-    share = min(model.records_stock / d.initial_stock, 1.0) ** d.depletion_elasticity
+    model.world.records_stock += d.new_records_per_month
+    share = min(model.world.records_stock / d.initial_stock, 1.0) ** d.depletion_elasticity
     n_de = rng.poisson(d.orders_per_month * share)
     size = _lognormal(rng, d.mean_order_size, d.order_size_sigma, n_de)
     # orders cannot ask for more records than remain
     cum = np.cumsum(size)
-    size = np.clip(np.minimum(cum, model.records_stock) - (cum - size), 0, None)
+    size = np.clip(np.minimum(cum, model.world.records_stock) - (cum - size), 0, None)
     size = size[size > 0]
-    model.records_stock -= size.sum()
+    model.world.records_stock -= size.sum()
 
     h = cfg.demand.hardware
     n_hw = rng.poisson(h.orders_per_month)
@@ -86,7 +86,7 @@ def public_orders(model: SocialOutsourcingModel) -> Offers:
 
     n1, n2 = len(size), n_hw
     lines = np.r_[np.full(n1, DATA_ENTRY), np.full(n2, HARDWARE)].astype(np.int64)
-    clients = model.agencies[rng.integers(0, len(model.agencies), n1 + n2)]
+    clients = model.world.agencies[rng.integers(0, len(model.world.agencies), n1 + n2)]
     deadline = model.t + np.r_[np.full(n1, d.deadline_months), np.full(n2, h.deadline_months)]
     return Offers(lines, clients, np.r_[size, pcs], price[lines], deadline.astype(np.int64))
 
@@ -96,7 +96,7 @@ def maintenance_offers(model: SocialOutsourcingModel) -> Offers:
     h = model.config.demand.hardware
     rng = model.rng_for("demand")
     n = rng.poisson(h.amc_per_month)
-    clients = model.agencies[rng.integers(0, len(model.agencies), n)]
+    clients = model.world.agencies[rng.integers(0, len(model.world.agencies), n)]
     return Offers(
         np.full(n, HARDWARE, dtype=np.int64),
         clients,

@@ -24,27 +24,27 @@ def apply(model: SocialOutsourcingModel) -> None:
     for ev in model.events_by_month.get(model.t, ()):
         none = model.config.intermediary.kind == "none"
         if isinstance(ev, MissionWithdraws):
-            model.mission_active = False
+            model.world.mission_active = False
             model.log(
                 f"The mission withdrew in {ev.date}: no more brokering, formation or backing."
                 if not none else f"{ev.date}: there is no intermediary to withdraw."
             )
         elif isinstance(ev, MissionReturns):
             # with no intermediary (kind none) there is nobody to return
-            model.mission_active = not none
+            model.world.mission_active = not none
             model.log(
                 f"The mission returned in {ev.date}."
                 if not none else f"{ev.date}: there is no intermediary to return."
             )
         elif isinstance(ev, PaymentDelayShock):
-            model.delay_extra = ev.extra_months
-            model.delay_shock_until = model.t + ev.duration_months
+            model.world.delay_extra = ev.extra_months
+            model.world.delay_shock_until = model.t + ev.duration_months
             model.log(
                 f"Payment-delay shock from {ev.date}: +{ev.extra_months:g} months "
                 f"for {ev.duration_months} months."
             )
         elif isinstance(ev, DigitisationDrive):
-            model.records_stock += ev.records
+            model.world.records_stock += ev.records
             model.log(
                 f"A digitisation drive in {ev.date} added {ev.records:,.0f} thousand records."
             )

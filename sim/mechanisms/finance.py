@@ -48,7 +48,7 @@ def settle(model: SocialOutsourcingModel) -> None:
     costs = (
         model.line_param("fixed_cost_usd")[E.line[idx]]
         + E.employees[idx] * cfg.workforce.employee_wage_usd
-        + model.casual_cost[idx]
+        + model.world.casual_cost[idx]
         + np.where(E.markets_self[idx], cfg.marketing.cost_usd, 0.0)
         + E.overhead_due[idx]  # solar, monitoring, training, social mission (issue 8)
     )

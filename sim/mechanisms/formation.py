@@ -79,7 +79,7 @@ def found(model: SocialOutsourcingModel, lines: np.ndarray) -> np.ndarray:
     other = wf.other_income_usd * np.exp(wf.other_income_sigma * rng.standard_normal(m))
     role = np.tile(np.minimum(np.arange(k), len(ROLES) - 1), n)
     role[np.tile(np.arange(k), n) >= len(ROLES)] = 0
-    midx = model.M.append(
+    model.M.append(
         m, enterprise=ent, joined=model.t, education=edu, other_income=other, role=role,
         skill=workforce.start_skill(model),
     )
@@ -87,7 +87,4 @@ def found(model: SocialOutsourcingModel, lines: np.ndarray) -> np.ndarray:
     # equipment: PCs and other assets bought from the capital
     assets.buy(model, idx, E.target_pcs[idx])
     ledger.debit(model, idx, model.line_param("other_assets_usd")[lines])
-
-    model.register_enterprises(idx)
-    model.register_members(midx)
     return idx

@@ -29,7 +29,7 @@ def active_at_start(scenario: Scenario) -> bool:
 
 def may_form(model: SocialOutsourcingModel) -> bool:
     """Scheduled units form while the intermediary is active - or on their own if there is none."""
-    return model.mission_active or model.config.intermediary.kind == "none"
+    return model.world.mission_active or model.config.intermediary.kind == "none"
 
 
 def on_founded(model: SocialOutsourcingModel, idx: np.ndarray) -> None:
@@ -55,11 +55,11 @@ def fund(model: SocialOutsourcingModel) -> None:
     if len(idx) == 0:
         return
     w = workers(model)[idx].astype(float)
-    if model.mission_active and im.donor_usd_per_worker_month > 0:
+    if model.world.mission_active and im.donor_usd_per_worker_month > 0:
         grant = w * im.donor_usd_per_worker_month
         ledger.credit(model, idx, grant)
-        model.counters["donor_usd"] += float(grant.sum())
+        model.world.counters["donor_usd"] += float(grant.sum())
     if im.social_cost_usd_per_worker_month > 0:
         cost = w * im.social_cost_usd_per_worker_month
         E.overhead_due[idx] += cost
-        model.counters["social_cost_usd"] += float(cost.sum())
+        model.world.counters["social_cost_usd"] += float(cost.sum())

@@ -38,8 +38,8 @@ def invoice(
     mean = np.where(
         private, cfg.private_mean_delay_months, model.C.mean_delay[np.maximum(client, 0)]
     )
-    if model.t < model.delay_shock_until:
-        mean = np.where(private, mean, mean + model.delay_extra)
+    if model.t < model.world.delay_shock_until:
+        mean = np.where(private, mean, mean + model.world.delay_extra)
     seg = client <= demand.FIRST_SEGMENT_CLIENT  # private client segments (clients.client_code)
     if seg.any():
         cs = model.config.clients

@@ -61,7 +61,7 @@ def produce(model: SocialOutsourcingModel) -> None:
     E.revenue_private_month = 0.0
     E.capacity = 0.0
     E.casuals = 0
-    model.casual_cost = np.zeros(n)
+    model.world.casual_cost = np.zeros(n)
     if n == 0:
         return
 
@@ -117,7 +117,7 @@ def produce(model: SocialOutsourcingModel) -> None:
     # casual workers are paid piece-rate for the overflow they produced
     casual_output = np.minimum(np.maximum(output - core_cap, 0), extra)
     avg_price = np.divide(revenue, output, out=np.zeros(n), where=output > 0)
-    model.casual_cost = casual_output * avg_price * model.line_param("casual_pay_share")[line]
+    model.world.casual_cost = casual_output * avg_price * model.line_param("casual_pay_share")[line]
 
     billed = value > 0
     payments.invoice(
@@ -143,8 +143,8 @@ def produce(model: SocialOutsourcingModel) -> None:
                 E.reputation[hit] *= (1 - ct.reputation_loss) ** counts[hit]
     # unfinished public digitisation goes back to the stock
     back = expired & ~O.private & (O.line == demand.DATA_ENTRY)
-    model.records_stock += float(O.remaining[back].sum())
-    model.counters["orders_cancelled"] += int(expired.sum())
+    model.world.records_stock += float(O.remaining[back].sum())
+    model.world.counters["orders_cancelled"] += int(expired.sum())
     O.keep(~(finished | expired | ended))
 
     # utilisation and idleness

@@ -38,7 +38,7 @@ def employees_leave(model: SocialOutsourcingModel) -> int:
     p = 1 - stay_other * (1 - migrate)
     lost = rng.binomial(E.employees[idx], p)
     E.employees[idx] -= lost
-    model.counters["employees_left"] += int(lost.sum())
+    model.world.counters["employees_left"] += int(lost.sum())
     return int(lost.sum())
 
 
@@ -56,7 +56,7 @@ def members_migrate(model: SocialOutsourcingModel) -> np.ndarray:
     M.left[gone] = model.t
     M.leave_reason[gone] = workforce.MIGRATION
     M.earnings[gone] = 0.0
-    model.counters["members_migrated"] += len(gone)
+    model.world.counters["members_migrated"] += len(gone)
     workforce.replace(model, gone)
     return gone
 

@@ -66,7 +66,7 @@ def replace(model: SocialOutsourcingModel, leavers: np.ndarray) -> np.ndarray:
     # member the mission's groups nominate, or by an employee if the work needs one
     replaced = np.where(short, True, u_replace < wf.replace_prob) & E.alive[ent]
     p_member = np.where(
-        short, wf.recruit_prob_when_short, wf.new_member_prob if model.mission_active else 0.0
+        short, wf.recruit_prob_when_short, wf.new_member_prob if model.world.mission_active else 0.0
     )
     as_member = replaced & (u_member < p_member)
     needed = E.utilisation[ent] >= wf.replace_min_utilisation
@@ -80,7 +80,6 @@ def replace(model: SocialOutsourcingModel, leavers: np.ndarray) -> np.ndarray:
     other = wf.other_income_usd * np.exp(wf.other_income_sigma * rng.standard_normal(k))
     idx = M.append(k, enterprise=new_ent, joined=model.t, education=edu, other_income=other,
                    skill=start_skill(model))
-    model.register_members(idx)
     return idx
 
 
