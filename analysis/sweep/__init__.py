@@ -31,12 +31,13 @@ design (SALib), Morris (1991) / Campolongo et al. (2007) for elementary effects.
 
 Modules, by concern: ``spec`` (the sweep file's schema and validation), ``outcomes`` (what a run
 can keep), ``design`` (design points), ``seeds``, ``plan`` (jobs, run keys, schemas), ``worker``
-(one run), ``store`` (the folder and its commit protocol), ``backends`` (inline, processes,
-Dask), ``run`` (the sweep loop), ``dryrun`` and ``results`` (reading a folder). The names below
-are re-exported so that ``from analysis.sweep import ...`` keeps working.
+(one run), ``store`` (the folder and its commit protocol), ``run`` (the sweep loop), ``dryrun``
+and ``results`` (reading a folder). The back-ends (inline, processes, Dask) and the replication
+seeds are those of every runner of many runs, ``analysis.runmany``. The names below are
+re-exported so that ``from analysis.sweep import ...`` keeps working.
 """
 
-from analysis.sweep.backends import InlineExecutor, executor
+from analysis.runmany import InlineExecutor, executor
 from analysis.sweep.design import Design, design_seed, make_design
 from analysis.sweep.dryrun import DryRun, dry_run
 from analysis.sweep.outcomes import MONTHLY_COLUMNS, SUMMARY_OUTCOMES, alive_columns, outcome_values

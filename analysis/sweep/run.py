@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import concurrent.futures as cf
+import contextlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from analysis.sweep.backends import executor
+from analysis.runmany import run_jobs
 from analysis.sweep.plan import make_plan
 from analysis.sweep.spec import Sweep
 from analysis.sweep.store import open_store
@@ -48,23 +48,11 @@ def run_sweep(
     bar = _Progress(todo, store.failed, enabled=progress, title=sweep.spec.name)
     last_flush = time.monotonic()
     try:
-        with bar, executor(backend, workers, scheduler) as ex:
-            window = max(2, 4 * workers)
-            pending: set[cf.Future] = set()
-            exhausted = False
-            while True:
-                while not exhausted and len(pending) < window:
-                    job = next(jobs, None)
-                    if job is None:
-                        exhausted = True
-                        break
-                    pending.add(ex.submit(execute, job))
-                if not pending:
-                    break
-                finished, pending = cf.wait(pending, timeout=1.0,
-                                            return_when=cf.FIRST_COMPLETED)
-                for fut in finished:
-                    result = fut.result()
+        with bar, contextlib.closing(run_jobs(execute, jobs, backend, workers, scheduler,
+                                              heartbeat=1.0)) as results:
+            for item in results:
+                if item is not None:
+                    result = item[1]
                     store.add(result)
                     ran += 1
                     bar.advance(failed=result["row"]["status"] != "ok")

@@ -1,14 +1,13 @@
-"""Seeds of a sweep's runs: common random numbers per replication, and the dummy's own seeds."""
+"""Seeds of a sweep's runs: common random numbers per replication (``replication_seeds``, shared
+with every runner of many runs in ``analysis.runmany``), and the dummy factor's own seeds."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from analysis.runmany import replication_seeds
 
-def replication_seeds(root: int, replications: int) -> list[int]:
-    """Seed of replication k (the same at every design point): common random numbers."""
-    children = np.random.SeedSequence(root).spawn(replications)
-    return [int(c.generate_state(1)[0]) for c in children]
+__all__ = ["dummy_seed", "replication_seeds"]
 
 
 def dummy_seed(root: int, replication: int, dummy: float) -> int:
