@@ -15,17 +15,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from scipy.stats import qmc
 
-from analysis.patterns import Pattern, judge, load_patterns, measure, replication_seeds
+from analysis.patterns import Pattern, judge, load_patterns, measure
+from analysis.runmany import replication_seeds, run_in_order
 from sim import load_scenario, run
 from sim.scenario import Scenario, scenario_with
 
@@ -110,9 +109,7 @@ def search(base: Scenario, space: dict[str, tuple[float, float]], points: int, r
     sample = qmc.scale(qmc.LatinHypercube(d=len(space), rng=seed).random(points), lo, hi)
     seeds = replication_seeds(seed, reps)
     jobs = [(base, _values(p, space), seeds, patterns) for p in sample]
-    with ProcessPoolExecutor(max_workers=workers,
-                             mp_context=multiprocessing.get_context("forkserver")) as pool:
-        scored = list(pool.map(_evaluate, jobs, chunksize=4))
+    scored = run_in_order(_evaluate, jobs, workers=workers)
     return sorted(scored, key=_rank)
 
 

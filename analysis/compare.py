@@ -22,26 +22,20 @@ after the run's tables) matches is reused, so an interrupted comparison resumes 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from analysis.runmany import replication_seeds, run_jobs
 from sim.scenario import Scenario, ScenarioError, load_scenario
 
 LAYOUT = "runs/<scenario>/seed=<seed>/{timeseries,enterprises,enterprise_years,members,member_years}.parquet + summary.json"  # noqa: E501
-
-
-def replication_seeds(root: int, reps: int) -> list[int]:
-    """Seed of each replication, spawned from a root seed (the same scheme as sweeps)."""
-    children = np.random.SeedSequence(root).spawn(reps)
-    return [int(c.generate_state(1)[0]) for c in children]
 
 
 def flatten_summary(summary: dict[str, Any]) -> dict[str, Any]:
@@ -143,18 +137,12 @@ def run_comparison(
     out.mkdir(parents=True, exist_ok=True)
     workers = max(1, min(len(jobs), workers or os.cpu_count() or 1))
     rows: list[dict[str, Any]] = []
-    if workers == 1:
-        for job in jobs:
-            rows.append(run_one(job))
+    with contextlib.closing(run_jobs(run_one, jobs, workers=workers)) as results:
+        for item in results:
+            assert item is not None
+            rows.append(item[1])
             if progress:
                 progress(len(rows), len(jobs))
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(run_one, job) for job in jobs]
-            for fut in as_completed(futures):
-                rows.append(fut.result())
-                if progress:
-                    progress(len(rows), len(jobs))
     runs = pd.DataFrame(rows)
     runs["path"] = [
         str(Path("runs") / r.scenario / f"seed={r.seed}") for r in runs.itertuples(index=False)

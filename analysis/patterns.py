@@ -8,10 +8,8 @@ mean, 90 % interval across replications, met or not. Grimm et al. (2005), Scienc
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -21,6 +19,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from analysis.runmany import replication_seeds, run_in_order
 from sim.scenario import Scenario, ScenarioError
 
 PATTERNS_FILE = Path(__file__).with_name("patterns.yaml")
@@ -211,12 +210,6 @@ def measure(r: Any, patterns: list[Pattern]) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- replications
-def replication_seeds(root: int, reps: int) -> list[int]:
-    """Seed of each replication, spawned from a root seed (same scheme as sweeps)."""
-    children = np.random.SeedSequence(root).spawn(reps)
-    return [int(c.generate_state(1)[0]) for c in children]
-
-
 def _measure_one(args: tuple[Scenario, int, list[Pattern]]) -> dict[str, Any]:
     from sim import run
 
@@ -226,16 +219,12 @@ def _measure_one(args: tuple[Scenario, int, list[Pattern]]) -> dict[str, Any]:
 
 def run_replications(scenario: Scenario, patterns: list[Pattern], reps: int, root_seed: int,
                      workers: int | None = None) -> list[dict[str, Any]]:
-    """Measure every pattern on ``reps`` seeded runs (in a process pool when workers > 1)."""
+    """Measure every pattern on ``reps`` seeded runs (in a process pool when workers > 1), in
+    the seeds' order."""
     seeds = replication_seeds(root_seed, reps)
     jobs = [(scenario, s, patterns) for s in seeds]
     workers = min(reps, workers or os.cpu_count() or 1)
-    if workers <= 1:
-        return [_measure_one(j) for j in jobs]
-    # forkserver: forking a process that already runs threads can deadlock its children
-    with ProcessPoolExecutor(max_workers=workers,
-                             mp_context=multiprocessing.get_context("forkserver")) as pool:
-        return list(pool.map(_measure_one, jobs))
+    return run_in_order(_measure_one, jobs, workers=workers)
 
 
 @dataclass

@@ -1,0 +1,166 @@
+"""Run many jobs: the one layer that runs a set of jobs (a scenario on a seed, and what to keep)
+on a back-end and streams the results as they finish. Sweeps, comparisons, pattern checks and the
+calibration all run through it, so each has the same back-ends (this process, a process pool, or
+Dask distributed), the same worker watch (a pool worker exits when the main process dies, even by
+SIGKILL) and the same seeds.
+
+Seeds (common random numbers): replication *k* runs with ``replication_seeds(root, n)[k]``,
+``SeedSequence(root).spawn(n)[k].generate_state(1)[0]``, whatever is being run, so that runs of
+different design points or scenarios are paired.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import numpy as np
+
+from sim.scenario import ScenarioError
+
+BACKENDS = ("processes", "dask")
+
+
+def replication_seeds(root: int, replications: int) -> list[int]:
+    """Seed of replication k (the same at every design point or scenario): common random
+    numbers. ``replication_seeds(root, m)`` begins with ``replication_seeds(root, n)``, m > n."""
+    children = np.random.SeedSequence(root).spawn(replications)
+    return [int(c.generate_state(1)[0]) for c in children]
+
+
+def _input_error(problems: list[tuple[str, str, str]]) -> ScenarioError:
+    """A bad back-end is a sweep input error (``SweepError``; imported here, not at the top, as
+    the sweep package itself runs on this module)."""
+    from analysis.sweep.spec import SweepError
+
+    return SweepError(problems)
+
+
+class InlineExecutor(cf.Executor):
+    """Runs each job in this process when submitted (one worker, no pool)."""
+
+    def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> cf.Future:  # type: ignore[override]
+        fut: cf.Future = cf.Future()
+        try:
+            fut.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001
+            fut.set_exception(exc)
+        return fut
+
+
+def _watch_parent(main_pid: int) -> None:
+    """Pool-worker initializer: exit when the sweep's process dies (e.g. by SIGKILL), instead of
+    idling forever as an orphan. With forkserver the worker's parent is the fork server, which
+    exits with the main process, so a change of parent is the signal."""
+    import threading
+
+    ppid = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != ppid:
+                os._exit(0)
+            try:
+                os.kill(main_pid, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:
+                pass
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
+
+
+@contextlib.contextmanager
+def executor(backend: str = "processes", workers: int = 1,
+             scheduler: str | None = None) -> Iterator[cf.Executor]:
+    """A ``concurrent.futures`` executor: a process pool, or Dask distributed's."""
+    if backend == "processes":
+        if workers <= 1:
+            yield InlineExecutor()
+            return
+        # forkserver: forking a process that already runs threads can deadlock its children
+        ctx = multiprocessing.get_context("forkserver")
+        pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                                      initializer=_watch_parent, initargs=(os.getpid(),))
+        try:
+            yield pool
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        return
+    if backend != "dask":
+        raise _input_error([("--backend", "", f"unknown back-end {backend!r} (processes or dask)")])
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise _input_error([("--backend", "dask",
+                           "needs the [dask] extra: pip install 'sosim[dask]'")]) from None
+    import logging
+
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=logging.ERROR)
+        client = Client(cluster)
+    try:
+        yield client.get_executor(pure=False)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def run_jobs[J, R](
+    work: Callable[[J], R],
+    jobs: Iterable[J],
+    backend: str = "processes",
+    workers: int = 1,
+    scheduler: str | None = None,
+    heartbeat: float | None = None,
+) -> Iterator[tuple[int, R] | None]:
+    """Run ``work(job)`` for every job on a back-end; yield ``(i, result)`` as each finishes
+    (``i``: the job's position in ``jobs``). Jobs are drawn lazily, a few per worker at a time,
+    so a million-run sweep never holds all its jobs. With ``heartbeat`` (seconds), ``None`` is
+    yielded whenever that long passes with nothing finished, so the caller can commit what it
+    holds while a long run goes on. A job that raises ends the iteration with its exception, as
+    does a worker that dies; the pool is shut down either way. Close the generator (or use
+    ``contextlib.closing``) to stop early."""
+    source = iter(enumerate(jobs))
+    with executor(backend, workers, scheduler) as ex:
+        window = max(2, 4 * workers)
+        pending: dict[cf.Future, int] = {}
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < window:
+                item = next(source, None)
+                if item is None:
+                    exhausted = True
+                    break
+                pending[ex.submit(work, item[1])] = item[0]
+            if not pending:
+                return
+            finished, _ = cf.wait(pending, timeout=1.0 if heartbeat is None else heartbeat,
+                                  return_when=cf.FIRST_COMPLETED)
+            if not finished and heartbeat is not None:
+                yield None
+            for fut in finished:
+                i = pending.pop(fut)
+                yield i, fut.result()
+
+
+def run_in_order[J, R](work: Callable[[J], R], jobs: Iterable[J], backend: str = "processes",
+                       workers: int = 1, scheduler: str | None = None) -> list[R]:
+    """``run_jobs`` collected in the jobs' order (for results that are reduced in that order)."""
+    out: dict[int, R] = {}
+    with contextlib.closing(run_jobs(work, jobs, backend, workers, scheduler)) as results:
+        for item in results:
+            assert item is not None
+            out[item[0]] = item[1]
+    return [out[i] for i in range(len(out))]

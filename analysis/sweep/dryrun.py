@@ -1,0 +1,60 @@
+"""Dry run: time a few pilot runs and estimate a sweep's time and output size."""
+
+from __future__ import annotations
+
+import io
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from analysis.sweep.plan import make_plan
+from analysis.sweep.spec import Sweep
+from analysis.sweep.store import RunStore
+from analysis.sweep.worker import execute
+
+
+@dataclass
+class DryRun:
+    runs: int
+    points: int
+    replications: int
+    pilot_runs: int
+    seconds_per_run: float
+    workers: int
+    estimated_seconds: float
+    bytes_per_run: float
+    estimated_bytes: float
+
+
+def dry_run(sweep: Sweep, workers: int = 1, pilots: int = 3) -> DryRun:
+    """Time a few pilot runs (spread over the design) and estimate the sweep's time and size."""
+    plan = make_plan(sweep)
+    n = min(pilots, plan.total)
+    picks = sorted({round(i * (plan.total - 1) / max(n - 1, 1)) for i in range(n)})
+    jobs = [j for j in plan.jobs() if j.run in picks]
+    times, results = [], []
+    for job in jobs:
+        t = time.perf_counter()
+        results.append(execute(job))
+        times.append(time.perf_counter() - t)
+    store = RunStore(Path("."), plan)
+    for r in results:
+        store.add(r)
+    cols = {f.name: [r.get(f.name) for r in store._rows] for f in store.runs_schema}
+    size = _parquet_bytes(pa.Table.from_pydict(cols, schema=store.runs_schema))
+    if store._monthly:
+        size += _parquet_bytes(store._monthly_table([m for _, m in store._monthly]))
+    per_run = float(np.median(times)) if times else 0.0
+    per_bytes = size / max(len(results), 1)
+    return DryRun(plan.total, len(plan.design), plan.replications, len(jobs), per_run, workers,
+                  plan.total * per_run / max(workers, 1), per_bytes, per_bytes * plan.total)
+
+
+def _parquet_bytes(table: pa.Table) -> int:
+    buf = io.BytesIO()
+    pq.write_table(table, buf, compression="zstd")
+    return buf.tell()

@@ -1,0 +1,185 @@
+"""A sweep's plan: its runs (Job) enumerated lazily, their seeds and keys (run identity for resume),
+and the Arrow schemas and metadata the store writes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+from analysis.sweep.design import Design, make_design
+from analysis.sweep.outcomes import MONTHLY_COLUMNS, alive_columns
+from analysis.sweep.seeds import dummy_seed, replication_seeds
+from analysis.sweep.spec import DUMMY, Outcomes, Sweep
+from sim.scenario import Scenario, parse_year_month
+
+FORMAT = 1
+
+
+def _canonical(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _digest(obj: Any) -> str:
+    return hashlib.sha256(_canonical(obj).encode()).hexdigest()
+
+
+def run_key(base_hash: str, params: dict[str, Any], seed: int, version: str) -> str:
+    """Identity of a run: resolved base scenario, parameter values, seed and model version."""
+    return _digest({"base": base_hash, "params": params, "seed": seed, "version": version})[:32]
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything a worker needs for one run (picklable)."""
+
+    run: int
+    point: int
+    replication: int
+    seed: int
+    key: str
+    params: dict[str, Any]
+    base: Scenario
+    outcomes: Outcomes
+
+
+@dataclass
+class Plan:
+    """A sweep's runs, enumerated lazily: (point, replication) in point-major order."""
+
+    sweep: Sweep
+    design: Design
+    version: str
+    seeds: list[int] = field(init=False)
+    base_hash: str = field(init=False)
+    _ptypes: dict[str, pa.DataType] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.seeds = replication_seeds(self.sweep.spec.seed, self.sweep.spec.replications)
+        self.base_hash = _digest(self.sweep.base.model_dump(mode="json"))
+        self._ptypes = self.param_types()
+
+    @property
+    def replications(self) -> int:
+        return self.sweep.spec.replications
+
+    @property
+    def total(self) -> int:
+        return len(self.design) * self.replications
+
+    def seed(self, point: int, replication: int) -> int:
+        pt = self.design.points[point]
+        if DUMMY in pt and self.sweep.has_dummy:
+            return dummy_seed(self.sweep.spec.seed, replication, pt[DUMMY])
+        return self.seeds[replication]
+
+    def jobs(self, skip: set[str] | frozenset[str] = frozenset()) -> Iterator[Job]:
+        """Jobs not yet recorded (their keys not in ``skip``)."""
+        o = self.sweep.spec.outcomes
+        for p, params in enumerate(self.design.points):
+            for k in range(self.replications):
+                seed = self.seed(p, k)
+                key = run_key(self.base_hash, params, seed, self.version)
+                if key not in skip:
+                    yield Job(p * self.replications + k, p, k, seed, key, params,
+                              self.sweep.base, o)
+
+    def spec_hash(self) -> str:
+        spec = self.sweep.spec.model_dump(mode="json", exclude={"description"})
+        return _digest({"spec": spec, "base": self.base_hash})
+
+    # ---------------------------------------------------------------- Arrow schemas
+    def param_types(self) -> dict[str, pa.DataType]:
+        out: dict[str, pa.DataType] = {}
+        for name in self.design.names:
+            if name == DUMMY:
+                out[name] = pa.float64()
+                continue
+            p = self.sweep.spec.parameters[name]
+            if name == "mission_withdraws":
+                out[name] = pa.string()
+            elif p.values is None:
+                out[name] = pa.int64() if p.integer else pa.float64()
+            else:
+                vals = [v for v in p.values if v is not None]
+                if vals and all(isinstance(v, bool) for v in vals):
+                    out[name] = pa.bool_()
+                elif vals and all(isinstance(v, int) and not isinstance(v, bool) for v in vals):
+                    out[name] = pa.int64()
+                elif vals and all(isinstance(v, int | float) and not isinstance(v, bool)
+                                  for v in vals):
+                    out[name] = pa.float64()
+                else:
+                    out[name] = pa.string()
+        return out
+
+    def runs_schema(self) -> pa.Schema:
+        o = self.sweep.spec.outcomes
+        fields = [("run", pa.int64()), ("point", pa.int64()), ("replication", pa.int64()),
+                  ("seed", pa.int64()), ("key", pa.string()), ("status", pa.string()),
+                  ("error", pa.string()), ("wall_time_s", pa.float64())]
+        fields += list(self.param_types().items())
+        fields += [(k, pa.float64()) for k in o.summary]
+        fields += [(c, pa.int64()) for c in alive_columns(o)]
+        return pa.schema(fields)
+
+    def monthly_schema(self) -> pa.Schema:
+        types = {"int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_()}
+        fields = [("run", pa.int64()), ("replication", pa.int64()),
+                  ("date", pa.timestamp("s")), ("month", pa.int64())]
+        fields += [(c, types[MONTHLY_COLUMNS[c]]) for c in self.sweep.spec.outcomes.monthly]
+        return pa.schema(fields)
+
+    def param_cell(self, name: str, value: Any) -> Any:
+        if name == "mission_withdraws":
+            if value is None or (isinstance(value, str) and value.lower() == "none"):
+                return None
+            return parse_year_month(value)
+        if pa.types.is_string(self._ptypes[name]) and value is not None:
+            return value if isinstance(value, str) else json.dumps(value)
+        return value
+
+    def design_table(self) -> pa.Table:
+        cols: dict[str, list] = {"point": list(range(len(self.design)))}
+        if self.design.unit is not None:
+            for j, name in enumerate(self.design.names):
+                cols[f"u.{name}"] = self.design.unit[:, j].tolist()
+        types = self.param_types()
+        for name in self.design.names:
+            cols[name] = [self.param_cell(name, pt.get(name)) for pt in self.design.points]
+        schema = pa.schema([("point", pa.int64())]
+                           + [(c, pa.float64()) for c in cols if c.startswith("u.")]
+                           + list(types.items()))
+        return pa.Table.from_pydict(cols, schema=schema)
+
+    def describe(self) -> dict[str, Any]:
+        """What sweep.json stores."""
+        return {
+            "format": FORMAT,
+            "name": self.sweep.spec.name,
+            "file": self.sweep.file,
+            "version": self.version,
+            "spec": self.sweep.spec.model_dump(mode="json"),
+            "spec_hash": self.spec_hash(),
+            "base_scenario": self.sweep.base.model_dump(mode="json"),
+            "base_hash": self.base_hash,
+            "design": self.sweep.spec.design,
+            "parameters": self.design.names,
+            "points": len(self.design),
+            "replications": self.replications,
+            "runs": self.total,
+            "root_seed": self.sweep.spec.seed,
+            "replication_seeds": self.seeds,
+            "dummy": self.sweep.has_dummy,
+            "salib_problem": self.design.problem,
+        }
+
+
+def make_plan(sweep: Sweep, version: str | None = None) -> Plan:
+    if version is None:
+        from sim import __version__ as version
+    return Plan(sweep, make_design(sweep.spec), version)

@@ -1,0 +1,240 @@
+"""The output folder of a sweep (``RunStore``) and its commit protocol, safe against SIGKILL at any
+instant: monthly files are written to ``_staging/<part>/``; the runs part is written to a
+temporary name and renamed into ``runs/`` (the commit); the staged monthly files are then renamed
+into ``timeseries/``. On start, staged files of a committed part are rolled forward and those of
+an uncommitted part deleted, so a run's rows exist in both datasets or in neither."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from analysis.sweep.plan import FORMAT, Plan
+from analysis.sweep.spec import SweepError
+
+
+def _fsync_dir(path: Path) -> None:  # merge: import from sim.atomic
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _write_parquet(table: pa.Table, final: Path) -> None:
+    """Write to a temporary name, fsync, rename: the file appears whole or not at all."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.with_name(f".{final.name}.tmp")
+    pq.write_table(table, tmp, compression="zstd")
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, final)
+
+
+def _write_json(obj: Any, final: Path) -> None:
+    tmp = final.with_name(f".{final.name}.tmp")
+    with open(tmp, "w") as fh:
+        fh.write(json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, final)
+
+
+_PART = re.compile(r"^part-(\d{6})\.parquet$")
+
+
+def _crash(point: str, part: int) -> None:
+    """Fault injection for the kill-and-resume tests: ``SOSIM_SWEEP_CRASH=<point>:<part>``."""
+    want = os.environ.get("SOSIM_SWEEP_CRASH")
+    if want and want == f"{point}:{part}":
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+class RunStore:
+    """The output folder of a sweep: committed parts, staging, recovery and the manifest."""
+
+    def __init__(self, out: Path, plan: Plan):
+        self.out = Path(out)
+        self.plan = plan
+        self.runs_dir = self.out / "runs"
+        self.ts_dir = self.out / "timeseries"
+        self.staging = self.out / "_staging"
+        self.runs_schema = plan.runs_schema()
+        self.monthly_schema = plan.monthly_schema()
+        self.param_names = plan.design.names
+        self.next_part = 0
+        self.parts: list[dict[str, Any]] = []
+        self._rows: list[dict[str, Any]] = []
+        self._monthly: list[tuple[int, dict[str, Any]]] = []
+
+    # ---------------------------------------------------------------- set-up and recovery
+    def create(self) -> None:
+        self.out.mkdir(parents=True, exist_ok=True)
+        _write_parquet(self.plan.design_table(), self.out / "design.parquet")
+        _write_json(self.plan.describe(), self.out / "sweep.json")  # written last: the marker
+        self.runs_dir.mkdir(exist_ok=True)
+        self._write_manifest()
+
+    def recover(self) -> set[str]:
+        """Roll staged parts forward or back, drop temporaries; return the recorded run keys."""
+        self.runs_dir.mkdir(parents=True, exist_ok=True)
+        for tmp in self.runs_dir.glob(".*.tmp"):
+            tmp.unlink()
+        committed = {int(m.group(1)) for p in self.runs_dir.iterdir()
+                     if (m := _PART.match(p.name))}
+        if self.staging.exists():
+            for d in sorted(self.staging.iterdir()):
+                part = int(d.name) if d.name.isdigit() else -1
+                if part in committed:
+                    self._move_staged(d, part)
+                else:
+                    shutil.rmtree(d)
+            shutil.rmtree(self.staging, ignore_errors=True)
+        if self.ts_dir.exists():
+            for tmp in self.ts_dir.rglob(".*.tmp"):
+                tmp.unlink()
+            for f in self.ts_dir.rglob("part-*.parquet"):  # orphans cannot exist; be safe
+                m = _PART.match(f.name)
+                if m and int(m.group(1)) not in committed:
+                    f.unlink()
+        keys: set[str] = set()
+        self.parts = []
+        for part in sorted(committed):
+            name = f"part-{part:06d}.parquet"
+            t = pq.read_table(self.runs_dir / name, columns=["key", "status"])
+            status = t.column("status").to_pylist()
+            keys.update(t.column("key").to_pylist())
+            self.parts.append({"part": name, "rows": t.num_rows,
+                               "failed": sum(s != "ok" for s in status)})
+        self.next_part = max(committed, default=-1) + 1
+        self._write_manifest()
+        return keys
+
+    def _move_staged(self, d: Path, part: int) -> None:
+        for f in d.glob("point=*.parquet"):
+            point = f.name.removesuffix(".parquet")
+            target = self.ts_dir / point / f"part-{part:06d}.parquet"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(f, target)
+        shutil.rmtree(d, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            self.staging.rmdir()  # only when empty
+
+    # ---------------------------------------------------------------- streaming
+    def add(self, result: dict[str, Any]) -> None:
+        row = dict(result["row"])
+        params = self.plan.design.points[row["point"]]
+        for name in self.param_names:
+            row[name] = self.plan.param_cell(name, params.get(name))
+        self._rows.append(row)
+        if result["monthly"] is not None:
+            self._monthly.append((row["point"], {"run": row["run"],
+                                                 "replication": row["replication"],
+                                                 **result["monthly"]}))
+
+    @property
+    def pending(self) -> int:
+        return len(self._rows)
+
+    def flush(self) -> None:
+        """Commit the buffered runs as one part (see the module docstring for the protocol)."""
+        if not self._rows:
+            return
+        part = self.next_part
+        stage = self.staging / f"{part:06d}"
+        by_point: dict[int, list[dict[str, Any]]] = {}
+        for point, m in self._monthly:
+            by_point.setdefault(point, []).append(m)
+        if by_point:
+            stage.mkdir(parents=True, exist_ok=True)
+            for point, ms in sorted(by_point.items()):
+                _write_parquet(self._monthly_table(ms), stage / f"point={point}.parquet")
+            _fsync_dir(stage)
+        _crash("staged", part)
+        cols = {f.name: [r.get(f.name) for r in self._rows] for f in self.runs_schema}
+        table = pa.Table.from_pydict(cols, schema=self.runs_schema)
+        name = f"part-{part:06d}.parquet"
+        _write_parquet(table, self.runs_dir / name)  # the commit
+        _fsync_dir(self.runs_dir)
+        _crash("committed", part)
+        if by_point:
+            self._move_staged(stage, part)
+            _crash("moved", part)
+        self.parts.append({"part": name, "rows": table.num_rows,
+                           "failed": sum(r["status"] != "ok" for r in self._rows)})
+        self.next_part += 1
+        self._rows, self._monthly = [], []
+        self._write_manifest()
+
+    def _monthly_table(self, ms: list[dict[str, Any]]) -> pa.Table:
+        arrays = []
+        for f in self.monthly_schema:
+            if f.name in ("run", "replication"):
+                vals = np.concatenate([np.full(len(m["month"]), m[f.name]) for m in ms])
+            else:
+                vals = np.concatenate([np.asarray(m[f.name]) for m in ms])
+            arrays.append(pa.array(vals, type=f.type))
+        return pa.Table.from_arrays(arrays, schema=self.monthly_schema)
+
+    def _write_manifest(self, complete: bool = False) -> None:
+        rows = sum(p["rows"] for p in self.parts)
+        _write_json({
+            "format": FORMAT,
+            "version": self.plan.version,
+            "spec_hash": self.plan.spec_hash(),
+            "total_runs": self.plan.total,
+            "recorded_runs": rows,
+            "failed_runs": sum(p["failed"] for p in self.parts),
+            "complete": rows >= self.plan.total,
+            "parts": self.parts,
+            "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }, self.out / "manifest.json")
+
+    @property
+    def recorded(self) -> int:
+        return sum(p["rows"] for p in self.parts)
+
+    @property
+    def failed(self) -> int:
+        return sum(p["failed"] for p in self.parts)
+
+
+def open_store(out: Path, plan: Plan, resume: bool) -> tuple[RunStore, set[str]]:
+    """Prepare ``out`` for a new sweep, or reopen it for ``--resume`` (checking it matches)."""
+    out = Path(out)
+    store = RunStore(out, plan)
+    meta_file = out / "sweep.json"
+    if out.exists() and not out.is_dir():
+        raise SweepError([(str(out), "--out", "exists and is not a directory")])
+    if meta_file.exists():
+        if not resume:
+            raise SweepError([(str(out), "--out",
+                               "already holds a sweep; pass --resume to continue it, "
+                               "or choose another folder")])
+        meta = json.loads(meta_file.read_text())
+        if meta.get("version") != plan.version:
+            raise SweepError([(str(out), "--resume",
+                               f"written by model version {meta.get('version')}, "
+                               f"this is {plan.version}; start a new folder")])
+        if meta.get("spec_hash") != plan.spec_hash():
+            raise SweepError([(str(out), "--resume",
+                               "the sweep file or its base scenario changed since this folder "
+                               "was written; start a new folder")])
+        return store, store.recover()
+    if out.exists() and any(p.name not in ("design.parquet", ".design.parquet.tmp",
+                                           ".sweep.json.tmp") for p in out.iterdir()):
+        raise SweepError([(str(out), "--out", "exists and is not empty (nor a sweep folder)")])
+    store.create()
+    return store, set()

@@ -1,0 +1,34 @@
+"""One sweep run, worker side: run a design point on one seed and keep its outcomes."""
+
+from __future__ import annotations
+
+import time
+import traceback
+from typing import Any
+
+from analysis.sweep.outcomes import outcome_values
+from analysis.sweep.plan import Job
+from analysis.sweep.spec import apply_point
+
+
+def execute(job: Job) -> dict[str, Any]:
+    """Run one design point with one seed; never raises (a failure is recorded, with traceback)."""
+    from sim import run as run_model
+
+    t0 = time.perf_counter()
+    row: dict[str, Any] = {"run": job.run, "point": job.point, "replication": job.replication,
+                           "seed": job.seed, "key": job.key}
+    monthly = None
+    try:
+        res = run_model(apply_point(job.base, job.params), seed=job.seed)
+        row.update(outcome_values(res, job.outcomes))
+        if job.outcomes.monthly:
+            ts = res.timeseries
+            monthly = {"date": ts["date"].to_numpy(), "month": ts["month"].to_numpy()}
+            for col in job.outcomes.monthly:
+                monthly[col] = ts[col].to_numpy()
+        row["status"], row["error"] = "ok", None
+    except Exception:  # noqa: BLE001 - a failed run is data, the sweep goes on
+        row["status"], row["error"] = "failed", traceback.format_exc()
+    row["wall_time_s"] = time.perf_counter() - t0
+    return {"row": row, "monthly": monthly}
