@@ -7,11 +7,14 @@ UNCTAD2010 = UNCTAD Information Economy Report 2010, box III.5; see ``shared/dom
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-LINES: tuple[str, ...] = ("training", "data_entry", "hardware")
+LineName = Literal["training", "data_entry", "hardware"]
+"""A line of business, as scenario files name it."""
+
+LINES: tuple[str, ...] = get_args(LineName)
 """Lines of business, in the order used for array codes (0, 1, 2)."""
 
 
@@ -44,7 +47,7 @@ class Strict(BaseModel):
 class Formation(Strict):
     """How the mission forms and finances a new enterprise."""
 
-    schedule: dict[Literal["training", "data_entry", "hardware"], dict[int, int]] = Field(
+    schedule: dict[LineName, dict[int, int]] = Field(
         default_factory=lambda: {
             "training": {
                 2000: 10,
@@ -569,7 +572,7 @@ class Intermediary(Strict):
 class ClientSegment(Strict):
     """One segment of private clients: who they are, what they buy, pay and expect."""
 
-    line: Literal["training", "data_entry", "hardware"] = P(
+    line: LineName = P(
         "data_entry", "label", "Line of business that does this segment's work"
     )
     prospects_per_month: float = P(
