@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from sim.cli import app
 from sim.outputs import TABLES
+from sosim.cli import app
 from tests.conftest import BASELINE, ROOT
 
 runner = CliRunner()
@@ -20,7 +20,7 @@ SHORT = ["--set", "end=2002-12"]
 
 def sosim(*args: str) -> subprocess.CompletedProcess:
     """Run the real command in a subprocess (as a user would)."""
-    return subprocess.run([sys.executable, "-m", "sim.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "sosim", *args], capture_output=True,
                           text=True, cwd=ROOT, timeout=120)
 
 
