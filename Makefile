@@ -31,10 +31,10 @@ bench: $(STAMP)  ## speed and scale against Mesa's reference models (prints, wri
 	$(BIN)/python -m benchmarks
 
 lint: $(STAMP)
-	$(BIN)/ruff check sim analysis tests benchmarks
+	$(BIN)/ruff check sim analysis sosim tests benchmarks
 
 format: $(STAMP)
-	$(BIN)/ruff format sim analysis tests benchmarks
+	$(BIN)/ruff format sim analysis sosim tests benchmarks
 
 clean:
 	rm -rf $(VENV) .pytest_cache out

@@ -66,6 +66,7 @@ TARGETS = {
     "linear_cost": 1.5,  # largest / smallest time per unit-month over the scales
     "national_seconds": 60.0,  # the x100 run
     "national_peak_gb": 4.0,
+    "cli_help_seconds": 0.5,  # `sosim --help`, best of 5 fresh processes (issue 13)
 }
 
 
@@ -260,6 +261,19 @@ def sweep_throughput(runs: int, end: str) -> dict[str, Any] | str:
         return f"sweep engine not available ({type(e).__name__}: {e})"
 
 
+def cli_help_seconds(reps: int = 5) -> dict[str, float]:
+    """Wall time of ``python -m sosim --help`` in fresh processes: interpreter start, the
+    command's imports (typer, rich; the model and analysis are imported only by the commands)
+    and the help text."""
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "sosim", "--help"], cwd=ROOT, check=True,
+                       capture_output=True)
+        times.append(time.perf_counter() - t0)
+    return summary(times)
+
+
 def verdict(ok: bool) -> str:
     return "met" if ok else "NOT met"
 
@@ -367,7 +381,10 @@ def run_benchmark(args: argparse.Namespace) -> dict[str, Any]:
         sweep_throughput(args.sweep_runs, end or "2020-12") if args.sweep_runs else "skipped"
     )
 
-    # 4. targets
+    # 4. the command's start-up
+    report["cli_help_s"] = cli_help_seconds()
+
+    # 5. targets
     per_um = [s["us_per_unit_month"]["median"] for s in scaling]
     targets = {
         "ratio_vs_bare_dispatch >= 1.0": report["ratio_vs_bare_dispatch"]
@@ -387,6 +404,8 @@ def run_benchmark(args: argparse.Namespace) -> dict[str, Any]:
     if nat:
         targets["x100 run < 60 s"] = nat["run_s"]["median"] < TARGETS["national_seconds"]
         targets["x100 peak memory < 4 GB"] = nat["peak_rss_mb"] < TARGETS["national_peak_gb"] * 1024
+    targets["sosim --help < 0.5 s (best of 5)"] = (
+        report["cli_help_s"]["min"] < TARGETS["cli_help_seconds"])
     report["targets"] = {k: verdict(v) for k, v in targets.items()}
     report["machine"]["load_avg_1m_at_end"] = round(os.getloadavg()[0], 2)
     report["note"] = "shared machine: timings are noisy; re-measure on an idle one"
@@ -442,6 +461,7 @@ def print_report(r: dict[str, Any]) -> None:
             print(f"{w} worker(s) {x['runs_per_second']:.2f} runs/s ({x['runs']} runs, "
                   f"peak {x['peak_tree_rss_mb']:.0f} MB); ", end="")
         print(f"speed-up {sw['speedup_2_vs_1']:.2f}x")
+    print(f"\nsosim --help: {fmt(r['cli_help_s'])} (median [min-max] of 5 fresh processes)")
     print("\ntargets:")
     for k, v in r["targets"].items():
         print(f"  {k}: {v}")

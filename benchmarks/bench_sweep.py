@@ -56,7 +56,7 @@ def tree_rss(proc: psutil.Process) -> int:
 
 
 def measure(sweep: Path, out: Path, workers: int, backend: str) -> dict:
-    cmd = [sys.executable, "-m", "sim.cli", "sweep", str(sweep), "--out", str(out),
+    cmd = [sys.executable, "-m", "sosim", "sweep", str(sweep), "--out", str(out),
            "--workers", str(workers), "--backend", backend, "--quiet"]
     t0 = time.perf_counter()
     popen = subprocess.Popen(cmd, cwd=ROOT)

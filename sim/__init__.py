@@ -10,9 +10,32 @@ Notebook use::
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
-from sim.outputs import RunResult
-from sim.scenario import Scenario, ScenarioError, load_scenario
+if TYPE_CHECKING:
+    from sim.outputs import RunResult
+    from sim.scenario import Scenario, ScenarioError, load_scenario
+
+# Re-exported names, imported on first use (PEP 562): ``import sim`` alone stays cheap, so a
+# command's ``--help`` does not pay for pandas, pyarrow and pydantic.
+_LAZY = {
+    "RunResult": "sim.outputs",
+    "Scenario": "sim.scenario",
+    "ScenarioError": "sim.scenario",
+    "load_scenario": "sim.scenario",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a re-exported name from its home module when it is first asked for."""
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value  # cached: later lookups do not come here
+        return value
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")
+
 
 try:
     __version__ = version("sosim")

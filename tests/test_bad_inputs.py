@@ -14,7 +14,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from sim.cli import app
+from sosim.cli import app
 from tests.conftest import ROOT
 
 CORPUS = Path(__file__).resolve().parent / "bad_inputs"
@@ -64,7 +64,7 @@ def test_bad_input_gives_its_exact_error_exit_2_and_writes_nothing(tmp_path, nam
 def test_bad_input_in_a_real_process_has_no_traceback(tmp_path, name):
     path = CORPUS / name
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-m", "sim.cli", *command(name, path, out)],
+    proc = subprocess.run([sys.executable, "-m", "sosim", *command(name, path, out)],
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
@@ -126,7 +126,7 @@ def test_yaml_is_read_with_the_safe_loader_only():
     unsafe = re.compile(r"yaml\.(load|full_load|unsafe_load|load_all)\(|"
                         r"(Unsafe|Full)Loader|yaml\.Loader\b")
     hits = []
-    for folder in ("sim", "analysis", "benchmarks"):
+    for folder in ("sim", "analysis", "sosim", "benchmarks"):
         for f in (ROOT / folder).rglob("*.py"):
             for i, line in enumerate(f.read_text().splitlines(), 1):
                 if unsafe.search(line):
@@ -140,7 +140,7 @@ def test_yaml_is_read_with_the_safe_loader_only():
 def test_the_dashboard_listens_on_localhost_unless_told_otherwise():
     import inspect
 
-    from sim.cli import dashboard
+    from sosim.cli import dashboard
 
     assert inspect.signature(dashboard).parameters["host"].default == "127.0.0.1"
 

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from sim.cli import app
 from sim.outputs import TABLES
+from sosim.cli import app
 from tests.conftest import BASELINE, ROOT
 
 runner = CliRunner()
@@ -20,7 +20,7 @@ SHORT = ["--set", "end=2002-12"]
 
 def sosim(*args: str) -> subprocess.CompletedProcess:
     """Run the real command in a subprocess (as a user would)."""
-    return subprocess.run([sys.executable, "-m", "sim.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "sosim", *args], capture_output=True,
                           text=True, cwd=ROOT, timeout=120)
 
 
@@ -168,3 +168,59 @@ def test_out_pointing_at_a_file_exits_2(tmp_path):
     f.write_text("x")
     res = runner.invoke(app, ["run", str(BASELINE), "--out", str(f), *SHORT])
     assert res.exit_code == 2
+
+
+# --------------------------------------------------------------------------- layers
+HEAVY_FOR_SIM = {"analysis", "plotly", "solara", "rich", "typer", "sosim"}
+
+
+def _loaded_in_fresh_process(code: str, watched: set[str]) -> list[str]:
+    """Run ``code`` in a new interpreter; return the watched top-level packages it loaded."""
+    probe = (f"{code}\nimport json, sys\n"
+             f"print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} "
+             f"& set({sorted(watched)!r}))))")
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_import_sim_loads_neither_analysis_nor_the_screen():
+    """The model package knows no sweeps, reports or screen (issue 13's acceptance check)."""
+    check = ("import sim, sys; print(sorted(m for m in sys.modules if m.split('.')[0] in "
+             "{'analysis','plotly','solara','rich','typer'}))")
+    proc = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+    assert _loaded_in_fresh_process("import sim", HEAVY_FOR_SIM) == []
+
+
+def test_no_module_under_sim_imports_analysis_or_sosim():
+    """Arrows point down only: sosim -> analysis -> sim. An AST walk, so a function-level
+    import (the kind that used to hide in sim/cli.py) is caught too."""
+    import ast
+
+    upward = []
+    for f in sorted((ROOT / "sim").rglob("*.py")):
+        for node in ast.walk(ast.parse(f.read_text(), filename=str(f))):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            upward += [f"{f.relative_to(ROOT)}:{node.lineno}: {n}" for n in names
+                       if n.split(".")[0] in {"analysis", "sosim"}]
+    assert upward == []
+
+
+def test_help_loads_neither_the_model_nor_the_analysis_layer():
+    """``sosim --help`` stays quick because the commands import pydantic, pandas, pyarrow,
+    Mesa, plotly and analysis only when they run (the timing itself is a benchmark's job)."""
+    run_help = ("import runpy, sys\nsys.argv = ['sosim', '--help']\n"
+                "try:\n    runpy.run_module('sosim', run_name='__main__')\n"
+                "except SystemExit:\n    pass")
+    heavy = {"analysis", "sim", "pandas", "pyarrow", "plotly", "mesa", "pydantic", "numpy",
+             "solara"}
+    assert _loaded_in_fresh_process(run_help, heavy) == []

@@ -37,7 +37,7 @@ RUN_ARGS = ["--set", "end=2004-12", "--quiet"]
 
 
 def start(args: list[str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "sim.cli", *args], cwd=ROOT,
+    return subprocess.Popen([sys.executable, "-m", "sosim", *args], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
 

@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 
 pytest.importorskip("solara")
 
-from sim import app as dash  # noqa: E402
-from sim.cli import app as cli  # noqa: E402
 from sim.scenario import MissionWithdraws, SetValues, load_scenario, scenario_with  # noqa: E402
+from sosim import dashboard as dash  # noqa: E402
+from sosim.cli import app as cli  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = load_scenario(ROOT / "scenarios" / "kerala_baseline.yaml")

@@ -48,7 +48,7 @@ def server():
     """`sosim dashboard` on a free port; yields its URL; stopped at the end."""
     port = free_port()
     log = tempfile.TemporaryFile()
-    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "dashboard", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "sosim", "dashboard", "--port", str(port)],
                             stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -151,6 +151,16 @@ def chart_sources(page) -> list[str]:
     return [img.get_attribute("src") for img in page.locator("img").all()]
 
 
+def rendered_charts(page, expected: int = 4, timeout_s: float = 30.0) -> list[str]:
+    """The chart sources once ``expected`` images are on the page, or whatever is there after
+    ``timeout_s``. The charts render one by one after the heading appears; CI once counted
+    them when only the first was there."""
+    deadline = time.monotonic() + timeout_s
+    while len(chart_sources(page)) < expected and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    return chart_sources(page)
+
+
 def set_slider(page, name: str, presses: int, key: str = "ArrowRight") -> str:
     slider = page.get_by_role("slider", name=name)
     slider.focus()
@@ -165,7 +175,7 @@ def test_dashboard_levers_steps_and_charts(server, browser):
     assert month(page) == 0
     assert page.get_by_role("slider", name="Payment delay (months)").get_attribute(
         "aria-valuenow") == "4"  # the baseline's value, read from the scenario
-    assert len(chart_sources(page)) == 4
+    assert len(rendered_charts(page)) == 4
 
     # a lever: payment delay 4 -> 9 months (10 steps of 0.5), applied on Reset
     assert set_slider(page, "Payment delay (months)", 10) == "9"

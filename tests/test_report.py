@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from analysis import report as rp
-from sim.cli import app
 from sim.outputs import TABLES
+from sosim.cli import app
 from tests.conftest import BASELINE, SCENARIOS
 
 runner = CliRunner()

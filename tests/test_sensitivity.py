@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from analysis.sensitivity import analyse, point_means, sensitivity_figure
 from analysis.sweep import SweepError, load_sweep, run_sweep
-from sim.cli import app
+from sosim.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = ROOT / "scenarios" / "kerala_baseline.yaml"

@@ -32,7 +32,7 @@ from analysis.sweep import (
     run_sweep,
 )
 from sim import run
-from sim.cli import app
+from sosim.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = ROOT / "scenarios" / "kerala_baseline.yaml"
@@ -219,7 +219,7 @@ outcomes: {{monthly: [units_alive]}}
 
 # --------------------------------------------------------------------------- resume
 def _sweep_cmd(sweep_file: Path, out: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "sim.cli", "sweep", str(sweep_file), "--out", str(out),
+    return [sys.executable, "-m", "sosim", "sweep", str(sweep_file), "--out", str(out),
             "--quiet", *extra]
 
 

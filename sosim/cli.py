@@ -2,6 +2,10 @@
 
 Every bad input ends in one line per problem (file, key path, reason) and exit code 2; no
 traceback and no partial output.
+
+Only typer and rich are imported at the top: the model (pydantic, pandas, pyarrow, Mesa) and the
+analysis layer (plotly) are imported inside the commands that need them, so ``sosim --help``
+returns quickly.
 """
 
 from __future__ import annotations
@@ -10,14 +14,15 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sim.scenario import LINES, Scenario, ScenarioError, json_schema, load_scenario
+if TYPE_CHECKING:
+    from sim.scenario import Scenario, ScenarioError
 
 app = typer.Typer(
     add_completion=False,
@@ -46,6 +51,8 @@ def fail(error: ScenarioError) -> None:
 
 
 def _load(path: Path, sets: list[str] | None, seed: int | None = None) -> Scenario:
+    from sim.scenario import ScenarioError, load_scenario
+
     try:
         return load_scenario(path, overrides=sets or [], seed=seed)
     except ScenarioError as exc:
@@ -66,6 +73,8 @@ def _num(x: float) -> str:
 
 def print_summary(summary: dict, elapsed: float | None = None) -> None:
     """A readable summary of one run."""
+    from sim.scenario import LINES
+
     s = summary
     title = f"{s['scenario']} (seed {s['seed']}, {s['start']} to {s['end']})"
     t = Table(title=title, show_header=True, header_style="bold")
@@ -141,6 +150,7 @@ def run(
     """Run one scenario and print its summary (and write its tables with --out)."""
     from sim import __version__, outputs
     from sim import run as run_model
+    from sim.scenario import ScenarioError
 
     cfg = _load(scenario, set_, seed)
     if out is not None:
@@ -174,6 +184,8 @@ def schema(
     out: Annotated[Path | None, typer.Option(help="Write to a file instead of stdout")] = None,
 ) -> None:
     """Print the JSON Schema of scenario files (for editors)."""
+    from sim.scenario import json_schema
+
     text = json.dumps(json_schema(), indent=2)
     if out is None:
         sys.stdout.write(text + "\n")
@@ -194,6 +206,7 @@ def patterns(
 ) -> None:
     """Check a scenario against the observed Kerala patterns (analysis/patterns.yaml)."""
     from analysis.patterns import check_patterns, load_patterns
+    from sim.scenario import ScenarioError
 
     cfg = _load(scenario, set_)
     try:
@@ -240,6 +253,7 @@ def sweep(
     """Run a scenario sweep (grid, lhs, sobol, morris), streaming results; resumable."""
     from analysis.sweep import dry_run as estimate
     from analysis.sweep import load_sweep, run_sweep
+    from sim.scenario import ScenarioError
 
     try:
         if backend not in ("processes", "dask"):
@@ -281,6 +295,7 @@ def sensitivity(
 ) -> None:
     """Sobol' or Morris indices of a finished sweep, with confidence intervals and a dummy."""
     from analysis.sensitivity import analyse, write_outputs
+    from sim.scenario import ScenarioError
 
     try:
         table, skipped = analyse(sweep_dir, outcome, num_resamples=resamples, conf_level=conf)
@@ -310,6 +325,7 @@ SvgOpt = Annotated[bool, typer.Option("--svg", help="Also export each figure as 
 def _write_report(folder: Path, png: bool, svg: bool) -> None:
     """Build DIR/report.html (and figures) and print the headline; one line per problem."""
     from analysis.report import ExportError, ReportError, build_report
+    from sim.scenario import ScenarioError
 
     formats = tuple(f for f, on in (("png", png), ("svg", svg)) if on)
     try:
@@ -342,6 +358,7 @@ def compare(
 ) -> None:
     """Run scenarios on the same seeds (paired replications) and build the HTML report."""
     from analysis.compare import run_comparison
+    from sim.scenario import ScenarioError
 
     t0 = time.perf_counter()
 
@@ -381,7 +398,7 @@ def dashboard(
 ) -> None:
     """Start the teaching dashboard (Mesa's SolaraViz) in the browser (the dashboard extra)."""
     try:
-        from sim import app as dash
+        from sosim import dashboard as dash
     except ImportError as exc:
         err_console.print("[bold red]error:[/] " + escape(
             f"the dashboard needs the [dashboard] extra (pip install -e '.[dashboard]'): {exc}"),
@@ -401,7 +418,11 @@ def main() -> None:
     """Entry point: run the app, turning stray input errors into exit code 2."""
     try:
         app()
-    except ScenarioError as exc:
+    except Exception as exc:
+        from sim.scenario import ScenarioError  # imported here: --help does not load the model
+
+        if not isinstance(exc, ScenarioError):
+            raise
         for line in exc.format().splitlines():
             err_console.print(f"[bold red]error:[/] {escape(line)}", highlight=False)
         sys.exit(EXIT_BAD_INPUT)

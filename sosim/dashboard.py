@@ -456,6 +456,6 @@ def serve(scenario: Path | None, host: str, port: int, open_browser: bool = Fals
 
     solara.server.settings.telemetry.mixpanel_enable = False
 
-    args = ["sim.app", "--host", host, "--port", str(port), "--production",
+    args = ["sosim.dashboard", "--host", host, "--port", str(port), "--production",
             "--no-check-version", "--open" if open_browser else "--no-open"]
     solara_run.main(args=args, prog_name="sosim dashboard", standalone_mode=True)
