@@ -6,10 +6,7 @@ atomically (temporary folder, then rename) so that an interrupted write leaves n
 from __future__ import annotations
 
 import json
-import os
-import re
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim import atomic
 from sim.mechanisms import assets, closure, payments, production, workforce
 from sim.scenario import LINES, Scenario, ScenarioError, add_months, month_index
 from sim.state import tally
@@ -190,8 +188,8 @@ def result(model: SocialOutsourcingModel) -> RunResult:
             "loan_repaid": _dates(E.loan_repaid_month, dates),
             "pawned_gold": E.pawned_ever.copy(),
             "paid_late": E.late_paid_ever.copy(),
-        "first_paid_late": _dates(E.first_paid_late, dates),
-        "further_loan": _dates(E.further_loan, dates),
+            "first_paid_late": _dates(E.first_paid_late, dates),
+            "further_loan": _dates(E.further_loan, dates),
             "reinvested_usd": E.reinvested_usd.copy(),
             "reputation": E.reputation.copy(),
         }
@@ -319,46 +317,13 @@ def check_out(out: str | Path) -> None:
                               "but no summary.json); choose another folder")])
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _atomic_dir(out: Path) -> Path:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    # leftovers of a writer that was killed (SIGKILL, power cut): hidden, never read; remove
-    for stale in out.parent.glob(f".{out.name}.*-*"):
-        m = re.fullmatch(rf"\.{re.escape(out.name)}\.(tmp|old)-(\d+)(-.*)?", stale.name)
-        if m and not _alive(int(m.group(2))):
-            shutil.rmtree(stale, ignore_errors=True)
-    return Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def write(res: RunResult, out: str | Path, version: str) -> Path:
     """Write the tables as Parquet and summary.json into ``out``, replacing it atomically: the
     folder is built under a hidden temporary name and renamed into place, so a reader sees the
     old folder, the new one, or none, never part of one (also after SIGKILL)."""
     out = Path(out)
     check_out(out)
-    tmp = _atomic_dir(out)
+    tmp = atomic.temp_dir(out)
     try:
         for name, df in res.tables().items():
             table = pa.Table.from_pandas(df, preserve_index=False)
@@ -370,18 +335,7 @@ def write(res: RunResult, out: str | Path, version: str) -> Path:
             "scenario": res.scenario.model_dump(mode="json"),
         }
         (tmp / "summary.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
-        for f in tmp.iterdir():
-            with open(f, "rb") as fh:
-                os.fsync(fh.fileno())
-        _fsync_dir(tmp)
-        if out.exists():
-            old = out.parent / f".{out.name}.old-{os.getpid()}"
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(out)
-        _fsync_dir(out.parent)
+        atomic.replace_dir(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
