@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim import atomic
+from sim import atomic, columns
 from sim.mechanisms import assets, closure, payments, production, workforce
 from sim.scenario import LINES, Scenario, ScenarioError, add_months, month_index
 from sim.state import tally
@@ -24,7 +24,8 @@ from sim.state import tally
 if TYPE_CHECKING:
     from sim.model import SocialOutsourcingModel
 
-TABLES = ("timeseries", "enterprises", "enterprise_years", "members", "member_years")
+TABLES: tuple[str, ...] = tuple(columns.TABLES)
+"""The five output tables, in the order they are written (declared in ``sim.columns``)."""
 
 
 def month_dates(start: str, months: int) -> pd.DatetimeIndex:
@@ -211,11 +212,11 @@ def result(model: SocialOutsourcingModel) -> RunResult:
     res = RunResult(
         cfg,
         model.seed,
-        ts,
-        ents,
-        ey,
-        mem,
-        my,
+        columns.conform("timeseries", ts),
+        columns.conform("enterprises", ents),
+        columns.conform("enterprise_years", ey),
+        columns.conform("members", mem),
+        columns.conform("member_years", my),
         messages=[(add_months(cfg.start, t), m) for t, m in model.messages],
     )
     res.summary = summarise(res)
@@ -237,7 +238,8 @@ def survival_at(ents: pd.DataFrame, years: int, end: pd.Timestamp) -> float | No
 
 
 def summarise(res: RunResult) -> dict[str, Any]:
-    """Headline figures of a run (what ``sosim run`` prints and summary.json stores)."""
+    """Headline figures of a run (what ``sosim run`` prints and summary.json stores), each
+    declared in ``sim.columns.SUMMARY``."""
     cfg = res.scenario
     ts, ents = res.timeseries, res.enterprises
     end = ts["date"].iloc[-1]
@@ -261,7 +263,7 @@ def summarise(res: RunResult) -> dict[str, Any]:
     ]
     repaid_at_fw = (open_at_fw["loan_repaid"] <= fw_date).mean() if len(open_at_fw) else None
     fw_months = ts.iloc[max(fw - 11, 0) : fw + 1]
-    return {
+    return columns.ordered_summary({
         "scenario": cfg.name,
         "seed": res.seed,
         "start": cfg.start,
@@ -296,7 +298,7 @@ def summarise(res: RunResult) -> dict[str, Any]:
         "headcount_field_work": headcount(fwrow),
         "headcount_end": headcount(last),
         "revenue_field_work_year_usd": float(fw_months["revenue"].sum()),
-    }
+    })
 
 
 def headcount(row: pd.Series) -> int:
