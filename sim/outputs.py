@@ -6,10 +6,7 @@ atomically (temporary folder, then rename) so that an interrupted write leaves n
 from __future__ import annotations
 
 import json
-import os
-import re
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim import atomic, columns
 from sim.mechanisms import assets, closure, payments, production, workforce
 from sim.scenario import LINES, Scenario, ScenarioError, add_months, month_index
 from sim.state import tally
@@ -26,7 +24,8 @@ from sim.state import tally
 if TYPE_CHECKING:
     from sim.model import SocialOutsourcingModel
 
-TABLES = ("timeseries", "enterprises", "enterprise_years", "members", "member_years")
+TABLES: tuple[str, ...] = tuple(columns.TABLES)
+"""The five output tables, in the order they are written (declared in ``sim.columns``)."""
 
 
 def month_dates(start: str, months: int) -> pd.DatetimeIndex:
@@ -190,8 +189,8 @@ def result(model: SocialOutsourcingModel) -> RunResult:
             "loan_repaid": _dates(E.loan_repaid_month, dates),
             "pawned_gold": E.pawned_ever.copy(),
             "paid_late": E.late_paid_ever.copy(),
-        "first_paid_late": _dates(E.first_paid_late, dates),
-        "further_loan": _dates(E.further_loan, dates),
+            "first_paid_late": _dates(E.first_paid_late, dates),
+            "further_loan": _dates(E.further_loan, dates),
             "reinvested_usd": E.reinvested_usd.copy(),
             "reputation": E.reputation.copy(),
         }
@@ -213,11 +212,11 @@ def result(model: SocialOutsourcingModel) -> RunResult:
     res = RunResult(
         cfg,
         model.seed,
-        ts,
-        ents,
-        ey,
-        mem,
-        my,
+        columns.conform("timeseries", ts),
+        columns.conform("enterprises", ents),
+        columns.conform("enterprise_years", ey),
+        columns.conform("members", mem),
+        columns.conform("member_years", my),
         messages=[(add_months(cfg.start, t), m) for t, m in model.messages],
     )
     res.summary = summarise(res)
@@ -239,7 +238,8 @@ def survival_at(ents: pd.DataFrame, years: int, end: pd.Timestamp) -> float | No
 
 
 def summarise(res: RunResult) -> dict[str, Any]:
-    """Headline figures of a run (what ``sosim run`` prints and summary.json stores)."""
+    """Headline figures of a run (what ``sosim run`` prints and summary.json stores), each
+    declared in ``sim.columns.SUMMARY``."""
     cfg = res.scenario
     ts, ents = res.timeseries, res.enterprises
     end = ts["date"].iloc[-1]
@@ -263,7 +263,7 @@ def summarise(res: RunResult) -> dict[str, Any]:
     ]
     repaid_at_fw = (open_at_fw["loan_repaid"] <= fw_date).mean() if len(open_at_fw) else None
     fw_months = ts.iloc[max(fw - 11, 0) : fw + 1]
-    return {
+    return columns.ordered_summary({
         "scenario": cfg.name,
         "seed": res.seed,
         "start": cfg.start,
@@ -298,7 +298,7 @@ def summarise(res: RunResult) -> dict[str, Any]:
         "headcount_field_work": headcount(fwrow),
         "headcount_end": headcount(last),
         "revenue_field_work_year_usd": float(fw_months["revenue"].sum()),
-    }
+    })
 
 
 def headcount(row: pd.Series) -> int:
@@ -319,46 +319,13 @@ def check_out(out: str | Path) -> None:
                               "but no summary.json); choose another folder")])
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _atomic_dir(out: Path) -> Path:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    # leftovers of a writer that was killed (SIGKILL, power cut): hidden, never read; remove
-    for stale in out.parent.glob(f".{out.name}.*-*"):
-        m = re.fullmatch(rf"\.{re.escape(out.name)}\.(tmp|old)-(\d+)(-.*)?", stale.name)
-        if m and not _alive(int(m.group(2))):
-            shutil.rmtree(stale, ignore_errors=True)
-    return Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def write(res: RunResult, out: str | Path, version: str) -> Path:
     """Write the tables as Parquet and summary.json into ``out``, replacing it atomically: the
     folder is built under a hidden temporary name and renamed into place, so a reader sees the
     old folder, the new one, or none, never part of one (also after SIGKILL)."""
     out = Path(out)
     check_out(out)
-    tmp = _atomic_dir(out)
+    tmp = atomic.temp_dir(out)
     try:
         for name, df in res.tables().items():
             table = pa.Table.from_pandas(df, preserve_index=False)
@@ -370,18 +337,7 @@ def write(res: RunResult, out: str | Path, version: str) -> Path:
             "scenario": res.scenario.model_dump(mode="json"),
         }
         (tmp / "summary.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
-        for f in tmp.iterdir():
-            with open(f, "rb") as fh:
-                os.fsync(fh.fileno())
-        _fsync_dir(tmp)
-        if out.exists():
-            old = out.parent / f".{out.name}.old-{os.getpid()}"
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(out)
-        _fsync_dir(out.parent)
+        atomic.replace_dir(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

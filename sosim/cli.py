@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -71,8 +72,21 @@ def _num(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
 
 
+FIELD_NOTES: dict[str, tuple[str, Callable[[float], str]]] = {
+    # summary figure -> (pattern id in analysis/patterns.yaml, how to print the observed value)
+    "mean_member_earnings_field_work": ("member_earnings", lambda v: f"US${v:g}/month"),
+    "household_income_share_field_work": ("household_income_share", lambda v: f"{v:.0%}"),
+    "core_members_per_unit_field_work": ("core_members_per_unit", lambda v: f"{v:g}"),
+    "loans_repaid_share_field_work": ("initial_loans_repaid", lambda v: f"{v:.0%}"),
+    "public_orders_won_share_field_work": ("public_contracts_won", lambda v: f"{v:.0%}"),
+}
+
+
 def print_summary(summary: dict, elapsed: float | None = None) -> None:
-    """A readable summary of one run."""
+    """A readable summary of one run, each field-work figure beside the one observed in Kerala
+    (read from analysis/patterns.yaml, where each is written once with its source)."""
+    from analysis.report.field import field_figure
+    from sim.columns import summary_lines
     from sim.scenario import LINES
 
     s = summary
@@ -89,49 +103,9 @@ def print_summary(summary: dict, elapsed: float | None = None) -> None:
         )
     t.add_row("[bold]all[/]", str(s["units_founded"]), str(s["units_alive_end"]))
     console.print(t)
-    reasons = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in s["closures_by_reason"].items())
-    rows = [
-        ("units founded by end of 2008", str(s["units_founded_by_2008"])),
-        (
-            "survival 5 / 10 years after founding",
-            f"{_fmt(s['survival_5y'])} / {_fmt(s['survival_10y'])}",
-        ),
-        ("closures by reason", reasons or "none"),
-        (
-            "mean member earnings, field-work year",
-            _fmt(s["mean_member_earnings_field_work"], "US$ {:.1f}/month")
-            + "  (Kerala 2005-06: US$45)",
-        ),
-        (
-            "share of household income, field-work year",
-            _fmt(s["household_income_share_field_work"]) + "  (Kerala: 43%)",
-        ),
-        (
-            "core members per unit at field work",
-            _fmt(s["core_members_per_unit_field_work"], "{:.1f}") + "  (Kerala: ~7)",
-        ),
-        (
-            "initial loans repaid at field work",
-            _fmt(s["loans_repaid_share_field_work"]) + "  (Kerala: ~50%)",
-        ),
-        (
-            "public orders won by the units, field-work year",
-            _fmt(s["public_orders_won_share_field_work"]) + "  (Kerala: ~70%)",
-        ),
-        (
-            "people working (members, employees, casual): field work / end",
-            f"{s['headcount_field_work']:,} / {s['headcount_end']:,}",
-        ),
-        (
-            "earned revenue, field-work year",
-            f"US$ {s['revenue_field_work_year_usd']:,.0f}",
-        ),
-        (
-            "arrears at field work / at end",
-            f"US$ {s['arrears_field_work_usd']:,.0f} / US$ {s['arrears_end_usd']:,.0f}",
-        ),
-    ]
-    for label, value in rows:
+    notes = {column: f"(Kerala 2005-06: {fmt(field_figure(pattern))})"
+             for column, (pattern, fmt) in FIELD_NOTES.items()}
+    for label, value in summary_lines(s, notes):
         console.print(f"  {label:<62} {value}", highlight=False)
     if elapsed is not None:
         console.print(f"  [dim]simulated in {elapsed:.2f} s[/]")

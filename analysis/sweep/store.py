@@ -22,35 +22,7 @@ import pyarrow.parquet as pq
 
 from analysis.sweep.plan import FORMAT, Plan
 from analysis.sweep.spec import SweepError
-
-
-def _fsync_dir(path: Path) -> None:  # merge: import from sim.atomic
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _write_parquet(table: pa.Table, final: Path) -> None:
-    """Write to a temporary name, fsync, rename: the file appears whole or not at all."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final.with_name(f".{final.name}.tmp")
-    pq.write_table(table, tmp, compression="zstd")
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, final)
-
-
-def _write_json(obj: Any, final: Path) -> None:
-    tmp = final.with_name(f".{final.name}.tmp")
-    with open(tmp, "w") as fh:
-        fh.write(json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, final)
-
+from sim.atomic import fsync_dir, write_json, write_parquet
 
 _PART = re.compile(r"^part-(\d{6})\.parquet$")
 
@@ -82,8 +54,8 @@ class RunStore:
     # ---------------------------------------------------------------- set-up and recovery
     def create(self) -> None:
         self.out.mkdir(parents=True, exist_ok=True)
-        _write_parquet(self.plan.design_table(), self.out / "design.parquet")
-        _write_json(self.plan.describe(), self.out / "sweep.json")  # written last: the marker
+        write_parquet(self.plan.design_table(), self.out / "design.parquet")
+        write_json(self.plan.describe(), self.out / "sweep.json")  # written last: the marker
         self.runs_dir.mkdir(exist_ok=True)
         self._write_manifest()
 
@@ -160,14 +132,14 @@ class RunStore:
         if by_point:
             stage.mkdir(parents=True, exist_ok=True)
             for point, ms in sorted(by_point.items()):
-                _write_parquet(self._monthly_table(ms), stage / f"point={point}.parquet")
-            _fsync_dir(stage)
+                write_parquet(self._monthly_table(ms), stage / f"point={point}.parquet")
+            fsync_dir(stage)
         _crash("staged", part)
         cols = {f.name: [r.get(f.name) for r in self._rows] for f in self.runs_schema}
         table = pa.Table.from_pydict(cols, schema=self.runs_schema)
         name = f"part-{part:06d}.parquet"
-        _write_parquet(table, self.runs_dir / name)  # the commit
-        _fsync_dir(self.runs_dir)
+        write_parquet(table, self.runs_dir / name)  # the commit
+        fsync_dir(self.runs_dir)
         _crash("committed", part)
         if by_point:
             self._move_staged(stage, part)
@@ -190,7 +162,7 @@ class RunStore:
 
     def _write_manifest(self, complete: bool = False) -> None:
         rows = sum(p["rows"] for p in self.parts)
-        _write_json({
+        write_json({
             "format": FORMAT,
             "version": self.plan.version,
             "spec_hash": self.plan.spec_hash(),
