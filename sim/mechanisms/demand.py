@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.scenario import LINES
+from sim.state import monthly_probability
 
 if TYPE_CHECKING:
     from sim.model import SocialOutsourcingModel
@@ -139,7 +140,7 @@ def insource(model: SocialOutsourcingModel) -> np.ndarray:
     if rate <= 0:
         return np.empty(0, dtype=np.int64)
     schools = np.flatnonzero((C.kind == SCHOOL) & (C.insourced < 0))
-    p = 1 - (1 - rate) ** (1 / 12)
+    p = monthly_probability(rate)
     hit = schools[model.rng_for("insourcing").random(len(schools)) < p]
     C.insourced[hit] = model.t
     if len(hit):
