@@ -54,9 +54,7 @@ def members_migrate(model: SocialOutsourcingModel) -> np.ndarray:
         return active
     p = monthly_probability(rate) * quality.member_skill_index(model, active)
     gone = active[model.rng_for("migration").random(len(active)) < p]
-    M.left[gone] = model.t
-    M.leave_reason[gone] = workforce.MIGRATION
-    M.earnings[gone] = 0.0
+    workforce.mark_left(model, gone, workforce.MIGRATION)
     model.world.counters["members_migrated"] += len(gone)
     workforce.replace(model, gone)
     return gone

@@ -26,6 +26,16 @@ MARRIAGE, OTHER_JOB, MIGRATION, UNIT_CLOSED = 1, 2, 3, 4
 monthly = monthly_probability
 
 
+def mark_left(model: SocialOutsourcingModel, rows: np.ndarray, reason: int | np.ndarray) -> None:
+    """Members ``rows`` leave this month for ``reason`` (one of LEAVE_REASONS' codes, or one
+    code per row): the one place that records a member leaving, whatever the cause (hazards
+    here, migration in ``staffing``, a closing unit in ``closure``)."""
+    M = model.M
+    M.left[rows] = model.t
+    M.leave_reason[rows] = reason
+    M.earnings[rows] = 0.0
+
+
 def leave(model: SocialOutsourcingModel) -> np.ndarray:
     """Active members leave with competing monthly hazards; return the leavers' rows."""
     M = model.M
@@ -44,9 +54,7 @@ def leave(model: SocialOutsourcingModel) -> np.ndarray:
     edges = np.cumsum(h)
     gone = u < edges[-1]
     leavers = active[gone]
-    M.left[leavers] = model.t
-    M.leave_reason[leavers] = 1 + np.searchsorted(edges, u[gone], side="right")
-    M.earnings[leavers] = 0.0
+    mark_left(model, leavers, 1 + np.searchsorted(edges, u[gone], side="right"))
     return leavers
 
 
