@@ -53,8 +53,7 @@ def close(model: SocialOutsourcingModel, idx: np.ndarray, reason: np.ndarray) ->
     staying = np.flatnonzero((M.left < 0) & among(M.enterprise, idx, E.n))
     workforce.mark_left(model, staying, workforce.UNIT_CLOSED)
     gone = among(O.enterprise, idx, E.n)
-    back = gone & ~O.private & ~O.recurring & (O.line == demand.DATA_ENTRY)
-    model.world.records_stock += float(O.remaining[back].sum())
+    demand.return_records(model, gone)
     O.keep(~gone)
     schools = E.school[idx]
     C.assigned[schools[schools >= 0]] = False

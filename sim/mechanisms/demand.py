@@ -92,6 +92,15 @@ def public_orders(model: SocialOutsourcingModel) -> Offers:
     return Offers(lines, clients, np.r_[size, pcs], price[lines], deadline.astype(np.int64))
 
 
+def return_records(model: SocialOutsourcingModel, lapsed: np.ndarray) -> None:
+    """Records of open orders that lapse unfinished (mask ``lapsed`` over the order table) go
+    back to the stock, if the order is public one-off digitisation: the one rule shared by
+    cancelled orders (``production``) and the work of closing units (``closure``)."""
+    O = model.O
+    back = lapsed & ~O.private & ~O.recurring & (O.line == DATA_ENTRY)
+    model.world.records_stock += float(O.remaining[back].sum())
+
+
 def maintenance_offers(model: SocialOutsourcingModel) -> Offers:
     """New annual maintenance contracts for hardware units (recurring, one unit of work a month)."""
     h = model.config.demand.hardware

@@ -142,8 +142,7 @@ def produce(model: SocialOutsourcingModel) -> None:
             else:
                 E.reputation[hit] *= (1 - ct.reputation_loss) ** counts[hit]
     # unfinished public digitisation goes back to the stock
-    back = expired & ~O.private & (O.line == demand.DATA_ENTRY)
-    model.world.records_stock += float(O.remaining[back].sum())
+    demand.return_records(model, expired)
     model.world.counters["orders_cancelled"] += int(expired.sum())
     O.keep(~(finished | expired | ended))
 
