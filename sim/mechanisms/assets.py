@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.mechanisms import finance, ledger
+from sim.mechanisms import costs, ledger
 from sim.state import among, tally
 
 if TYPE_CHECKING:
@@ -108,7 +108,7 @@ def reinvest(model: SocialOutsourcingModel) -> None:
         return
     deficit = deficit[deficit > 0]
     price = pc_price(model)
-    buffer = cfg.finance.buffer_months * finance.fixed_outgoings(model)[need]
+    buffer = cfg.finance.buffer_months * costs.fixed_outgoings(model)[need]
     spare = E.cash[need] - buffer
     # capped at the deficit before the cast: cash / a near-zero price overflows int64
     affordable = np.clip(np.floor(spare / price), 0, deficit).astype(np.int64)

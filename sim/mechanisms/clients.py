@@ -20,6 +20,7 @@ import numpy as np
 
 from sim.mechanisms import contracting, demand, production
 from sim.scenario import LINES, ClientSegment
+from sim.state import monthly_probability
 
 if TYPE_CHECKING:
     from sim.model import SocialOutsourcingModel
@@ -48,7 +49,7 @@ def churn_probability(seg: ClientSegment, quality: np.ndarray | float) -> np.nda
     annual = seg.churn_annual_rate_low_quality + q * (
         seg.churn_annual_rate_high_quality - seg.churn_annual_rate_low_quality
     )
-    return 1 - (1 - annual) ** (1 / 12)
+    return monthly_probability(annual)
 
 
 def reachable(model: SocialOutsourcingModel, line: int) -> np.ndarray:

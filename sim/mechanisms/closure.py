@@ -51,12 +51,9 @@ def close(model: SocialOutsourcingModel, idx: np.ndarray, reason: np.ndarray) ->
     E.closed[idx] = model.t
     E.closure_reason[idx] = reason
     staying = np.flatnonzero((M.left < 0) & among(M.enterprise, idx, E.n))
-    M.left[staying] = model.t
-    M.leave_reason[staying] = workforce.UNIT_CLOSED
-    M.earnings[staying] = 0.0
+    workforce.mark_left(model, staying, workforce.UNIT_CLOSED)
     gone = among(O.enterprise, idx, E.n)
-    back = gone & ~O.private & ~O.recurring & (O.line == demand.DATA_ENTRY)
-    model.world.records_stock += float(O.remaining[back].sum())
+    demand.return_records(model, gone)
     O.keep(~gone)
     schools = E.school[idx]
     C.assigned[schools[schools >= 0]] = False

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.scenario import LINES
+from sim.state import monthly_probability
 
 if TYPE_CHECKING:
     from sim.model import SocialOutsourcingModel
@@ -91,6 +92,15 @@ def public_orders(model: SocialOutsourcingModel) -> Offers:
     return Offers(lines, clients, np.r_[size, pcs], price[lines], deadline.astype(np.int64))
 
 
+def return_records(model: SocialOutsourcingModel, lapsed: np.ndarray) -> None:
+    """Records of open orders that lapse unfinished (mask ``lapsed`` over the order table) go
+    back to the stock, if the order is public one-off digitisation: the one rule shared by
+    cancelled orders (``production``) and the work of closing units (``closure``)."""
+    O = model.O
+    back = lapsed & ~O.private & ~O.recurring & (O.line == DATA_ENTRY)
+    model.world.records_stock += float(O.remaining[back].sum())
+
+
 def maintenance_offers(model: SocialOutsourcingModel) -> Offers:
     """New annual maintenance contracts for hardware units (recurring, one unit of work a month)."""
     h = model.config.demand.hardware
@@ -139,7 +149,7 @@ def insource(model: SocialOutsourcingModel) -> np.ndarray:
     if rate <= 0:
         return np.empty(0, dtype=np.int64)
     schools = np.flatnonzero((C.kind == SCHOOL) & (C.insourced < 0))
-    p = 1 - (1 - rate) ** (1 / 12)
+    p = monthly_probability(rate)
     hit = schools[model.rng_for("insourcing").random(len(schools)) < p]
     C.insourced[hit] = model.t
     if len(hit):

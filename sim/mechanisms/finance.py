@@ -15,21 +15,11 @@ import numpy as np
 
 from sim.mechanisms import assets, ledger, production
 
+# fixed_outgoings lives in costs (read by assets too) and stays importable from here
+from sim.mechanisms.costs import fixed_outgoings, running_costs
+
 if TYPE_CHECKING:
     from sim.model import SocialOutsourcingModel
-
-
-def fixed_outgoings(model: SocialOutsourcingModel) -> np.ndarray:
-    """Running costs, employee wages, marketing and loan instalment a month, per enterprise."""
-    E = model.E
-    cfg = model.config
-    costs = (
-        model.line_param("fixed_cost_usd")[E.line]
-        + E.employees * cfg.workforce.employee_wage_usd
-        + np.where(E.markets_self, cfg.marketing.cost_usd, 0.0)
-    )
-    instalment = np.minimum(E.loan_instalment, E.loan_balance * (1 + E.loan_rate))
-    return np.where(E.alive, costs + np.maximum(instalment, 0), 0.0)
 
 
 def settle(model: SocialOutsourcingModel) -> None:
@@ -46,10 +36,7 @@ def settle(model: SocialOutsourcingModel) -> None:
     nm = members[idx]
 
     costs = (
-        model.line_param("fixed_cost_usd")[E.line[idx]]
-        + E.employees[idx] * cfg.workforce.employee_wage_usd
-        + model.world.casual_cost[idx]
-        + np.where(E.markets_self[idx], cfg.marketing.cost_usd, 0.0)
+        running_costs(model, idx, casual=model.world.casual_cost[idx])
         + E.overhead_due[idx]  # solar, monitoring, training, social mission (issue 8)
     )
     E.overhead_due[idx] = 0.0

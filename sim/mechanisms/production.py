@@ -8,7 +8,7 @@ reputation with public officials; capacity rule from the design notes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -29,18 +29,46 @@ def member_strength(model: SocialOutsourcingModel) -> tuple[np.ndarray, np.ndarr
     return n, skill
 
 
+class CapacityTerms(NamedTuple):
+    """The pieces of a unit's monthly capacity, per enterprise row (see ``capacity_terms``)."""
+
+    members: np.ndarray
+    """Active core members [people]."""
+    skill: np.ndarray
+    """Their summed skill [skill-weighted people]."""
+    core: np.ndarray
+    """Skill of the core team: members' summed skill plus employees x their mean skill
+    [skill-weighted people]."""
+    per_person: np.ndarray
+    """Output of one person at skill 1 this month, after uptime [units of work/month]."""
+    pc_cap: np.ndarray
+    """Output the working PCs allow, after uptime [units of work/month]."""
+    seats: np.ndarray
+    """People the working PCs seat [people]."""
+
+
+def capacity_terms(model: SocialOutsourcingModel) -> CapacityTerms:
+    """The capacity formula's terms, in one place for ``potential_capacity`` (what a unit could
+    do, read by contracting and clients) and ``produce`` (what it does): people x productivity
+    x uptime, bounded by working PCs."""
+    E = model.E
+    members, skill = member_strength(model)
+    pcs = assets.working_pcs(model)
+    line = E.line
+    up = infrastructure.uptime(model)  # power cuts and connectivity cost working hours
+    per_person = model.line_param("output_per_person")[line] * E.productivity * up
+    pc_cap = pcs * model.line_param("output_per_pc")[line] * E.productivity * up
+    seats = pcs * model.line_param("seats_per_pc")[line]
+    core = skill + E.employees * E.employee_skill
+    return CapacityTerms(members, skill, core, per_person, pc_cap, seats)
+
+
 def potential_capacity(model: SocialOutsourcingModel) -> np.ndarray:
     """Output a unit could deliver this month with members, employees and casuals on every seat."""
     E = model.E
-    _, skill = member_strength(model)
-    pcs = assets.working_pcs(model)
-    up = infrastructure.uptime(model)  # power cuts and connectivity cost working hours
-    per_person = model.line_param("output_per_person")[E.line] * E.productivity * up
-    pc_cap = pcs * model.line_param("output_per_pc")[E.line] * E.productivity * up
-    seats = pcs * model.line_param("seats_per_pc")[E.line]
-    staff = E.employees * E.employee_skill
-    people = np.maximum(skill + staff, 0) + np.maximum(seats - skill - E.employees, 0)
-    cap = np.minimum(people * per_person, pc_cap)
+    t = capacity_terms(model)
+    people = np.maximum(t.core, 0) + np.maximum(t.seats - t.skill - E.employees, 0)
+    cap = np.minimum(people * t.per_person, t.pc_cap)
     return np.where(E.alive, cap, 0.0)
 
 
@@ -65,14 +93,9 @@ def produce(model: SocialOutsourcingModel) -> None:
     if n == 0:
         return
 
-    members, skill = member_strength(model)
-    pcs = assets.working_pcs(model)
+    members, _, core, per_person, pc_cap, seats = capacity_terms(model)
     line = E.line
-    up = infrastructure.uptime(model)  # power cuts and connectivity cost working hours
-    per_person = model.line_param("output_per_person")[line] * E.productivity * up
-    pc_cap = pcs * model.line_param("output_per_pc")[line] * E.productivity * up
-    seats = pcs * model.line_param("seats_per_pc")[line]
-    core_cap = (skill + E.employees * E.employee_skill) * per_person
+    core_cap = core * per_person
     want = np.where(O.recurring, O.qty_month, O.remaining)
     demand_e = tally(O.enterprise, want, n)
 
@@ -142,8 +165,7 @@ def produce(model: SocialOutsourcingModel) -> None:
             else:
                 E.reputation[hit] *= (1 - ct.reputation_loss) ** counts[hit]
     # unfinished public digitisation goes back to the stock
-    back = expired & ~O.private & (O.line == demand.DATA_ENTRY)
-    model.world.records_stock += float(O.remaining[back].sum())
+    demand.return_records(model, expired)
     model.world.counters["orders_cancelled"] += int(expired.sum())
     O.keep(~(finished | expired | ended))
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.mechanisms import quality, workforce
+from sim.state import monthly_probability
 
 if TYPE_CHECKING:
     from sim.model import SocialOutsourcingModel
@@ -31,8 +32,8 @@ def employees_leave(model: SocialOutsourcingModel) -> int:
     if len(idx) == 0:
         return 0
     rng = model.rng_for("staffing")
-    stay_other = 1 - workforce.monthly(st.employee_attrition_annual_rate)
-    migrate = workforce.monthly(st.trained_migration_annual_rate) * (
+    stay_other = 1 - monthly_probability(st.employee_attrition_annual_rate)
+    migrate = monthly_probability(st.trained_migration_annual_rate) * (
         quality.employee_skill_index(model)[idx]
     )
     p = 1 - stay_other * (1 - migrate)
@@ -51,11 +52,9 @@ def members_migrate(model: SocialOutsourcingModel) -> np.ndarray:
     active = np.flatnonzero(M.left < 0)
     if len(active) == 0:
         return active
-    p = workforce.monthly(rate) * quality.member_skill_index(model, active)
+    p = monthly_probability(rate) * quality.member_skill_index(model, active)
     gone = active[model.rng_for("migration").random(len(active)) < p]
-    M.left[gone] = model.t
-    M.leave_reason[gone] = workforce.MIGRATION
-    M.earnings[gone] = 0.0
+    workforce.mark_left(model, gone, workforce.MIGRATION)
     model.world.counters["members_migrated"] += len(gone)
     workforce.replace(model, gone)
     return gone

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.state import among
+from sim.state import among, monthly_probability
 
 if TYPE_CHECKING:
     from sim.model import SocialOutsourcingModel
@@ -22,9 +22,18 @@ LEAVE_REASONS = ("", "marriage", "other_job", "migration", "unit_closed")
 MARRIAGE, OTHER_JOB, MIGRATION, UNIT_CLOSED = 1, 2, 3, 4
 
 
-def monthly(rate: float) -> float:
-    """Monthly probability equivalent to an annual one."""
-    return 1 - (1 - rate) ** (1 / 12)
+# the annual-to-monthly hazard, kept under its old name for callers of ``workforce.monthly``
+monthly = monthly_probability
+
+
+def mark_left(model: SocialOutsourcingModel, rows: np.ndarray, reason: int | np.ndarray) -> None:
+    """Members ``rows`` leave this month for ``reason`` (one of LEAVE_REASONS' codes, or one
+    code per row): the one place that records a member leaving, whatever the cause (hazards
+    here, migration in ``staffing``, a closing unit in ``closure``)."""
+    M = model.M
+    M.left[rows] = model.t
+    M.leave_reason[rows] = reason
+    M.earnings[rows] = 0.0
 
 
 def leave(model: SocialOutsourcingModel) -> np.ndarray:
@@ -36,18 +45,16 @@ def leave(model: SocialOutsourcingModel) -> np.ndarray:
         return active
     h = np.array(
         [
-            monthly(wf.marriage_annual_rate),
-            monthly(wf.other_job_annual_rate),
-            monthly(wf.migration_annual_rate),
+            monthly_probability(wf.marriage_annual_rate),
+            monthly_probability(wf.other_job_annual_rate),
+            monthly_probability(wf.migration_annual_rate),
         ]
     )
     u = model.rng_for("workforce").random(len(active))
     edges = np.cumsum(h)
     gone = u < edges[-1]
     leavers = active[gone]
-    M.left[leavers] = model.t
-    M.leave_reason[leavers] = 1 + np.searchsorted(edges, u[gone], side="right")
-    M.earnings[leavers] = 0.0
+    mark_left(model, leavers, 1 + np.searchsorted(edges, u[gone], side="right"))
     return leavers
 
 
