@@ -1,23 +1,40 @@
-"""Scenario comparison: every scenario run on the same seeds (paired replications).
+"""Scenario comparison: every scenario run on the same seeds (paired replications), written as a
+sweep over scenario files.
 
 Replication ``r`` of every scenario uses the same seed, spawned from one root seed with
 ``numpy.random.SeedSequence`` (the scheme sweeps use), so that with the model's per-mechanism
 random streams the scenarios differ only where their parameters make them differ (common random
 numbers).
 
-Layout of a comparison folder ``DIR``::
+A comparison is a sweep whose one parameter is ``scenario`` (the scenario files, by label), one
+design point per file, and the folder ``DIR`` has a sweep's layout (``analysis.sweep``, written by
+its ``RunStore``), plus each run's tables::
 
-    DIR/compare.json                         what was compared: scenarios, reps, root seed, seeds,
-                                             version, and this layout
-    DIR/runs.parquet                         one row per run: scenario, replication, seed, path
-                                             (relative to DIR) and the run's summary, flattened
-                                             (``closures_by_reason.idleness``, ...)
-    DIR/runs/<scenario>/seed=<seed>/         one run as ``sosim run --out`` writes it: the five
+    DIR/sweep.json                           the comparison as a sweep (``kind: compare``): the
+                                             scenarios (label, name, file, scenario as given),
+                                             --set overrides, root seed and replication seeds,
+                                             version
+    DIR/design.parquet                       one row per design point: point, scenario (its label)
+    DIR/runs/part-*.parquet                  one row per run: run, point, replication, seed, key,
+                                             status, scenario and the sweep's default outcomes
+    DIR/timeseries/point=P/part-*.parquet    monthly series of the sweep's default columns
+    DIR/manifest.json                        committed parts and counts
+    DIR/tables/<scenario>/seed=<seed>/       one run as ``sosim run --out`` writes it: the five
                                              tables as Parquet and summary.json
+    DIR/runs.parquet                         one row per run: scenario, replication, seed,
+                                             scenario_name, the run's summary flattened
+                                             (``closures_by_reason.idleness``, ...) and path
+                                             (``tables/<scenario>/seed=<seed>``, relative to DIR)
+    DIR/compare.json                         what was compared: scenarios, reps, root seed, seeds,
+                                             --set overrides, version, and this layout
     DIR/report.html                          the report (``analysis.report``)
 
-A run folder whose ``.compare-key`` (a digest of the scenario as given and the seed, written
-after the run's tables) matches is reused, so an interrupted comparison resumes where it stopped.
+Resume: running the same comparison into ``DIR`` again reuses every finished run. Runs recorded
+in ``runs/`` are skipped (the sweep's resume, keyed by scenario, seed and version); a run folder
+under ``tables/`` whose ``.compare-key`` (a digest of the scenario as given and the seed, written
+after the run's tables) matches is read back instead of being run again. A different comparison
+into the same folder starts the sweep files afresh and still reuses identical run folders; run
+folders of the older layout (``runs/<scenario>/seed=<seed>/``) are moved to ``tables/``.
 """
 
 from __future__ import annotations
@@ -26,16 +43,39 @@ import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Callable
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
 
-from analysis.runmany import replication_seeds, run_jobs
+from analysis.runmany import run_jobs
+from analysis.sweep.design import make_design
+from analysis.sweep.outcomes import outcome_values
+from analysis.sweep.plan import Plan, _digest
+from analysis.sweep.plan import run_key as sweep_run_key
+from analysis.sweep.spec import Outcomes, ParameterSpec, Sweep, SweepSpec
+from analysis.sweep.store import _PART, RunStore
 from sim.scenario import Scenario, ScenarioError, load_scenario
 
-LAYOUT = "runs/<scenario>/seed=<seed>/{timeseries,enterprises,enterprise_years,members,member_years}.parquet + summary.json"  # noqa: E501
+TABLES_DIR = "tables"
+"""Where each run's tables are kept: ``DIR/tables/<scenario>/seed=<seed>/``."""
+
+LAYOUT = (
+    "sweep.json + design.parquet + runs/part-*.parquet + timeseries/point=<point>/part-*.parquet"
+    " + manifest.json (a sweep over the scenarios) + tables/<scenario>/seed=<seed>/"
+    "{timeseries,enterprises,enterprise_years,members,member_years}.parquet + summary.json"
+    " + runs.parquet"
+)
+
+PART_SIZE = 50
+"""Finished runs buffered before the sweep store commits them as one part (as ``run_sweep``)."""
+FLUSH_SECONDS = 30.0
+"""...or this long after the last commit, whichever comes first."""
 
 
 def flatten_summary(summary: dict[str, Any]) -> dict[str, Any]:
@@ -72,33 +112,198 @@ def run_key(scenario: Scenario, seed: int) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _reusable(run_dir: Path, key: str) -> dict[str, Any] | None:
-    """The stored summary of a finished identical run, if there is one."""
+def table_path(label: str, seed: int) -> str:
+    """Folder of a run's tables, relative to the comparison folder (runs.parquet's ``path``)."""
+    return str(Path(TABLES_DIR) / label / f"seed={seed}")
+
+
+def _stored(run_dir: Path, key: str | None = None) -> dict[str, Any] | None:
+    """The summary.json of a finished run (when ``key`` is given: only if it is that run)."""
     try:
-        if (run_dir / KEY_FILE).read_text().strip() != key:
+        if key is not None and (run_dir / KEY_FILE).read_text().strip() != key:
             return None
-        return json.loads((run_dir / "summary.json").read_text()).get("summary")
+        return json.loads((run_dir / "summary.json").read_text())
     except (OSError, ValueError):
         return None
 
 
-def run_one(job: tuple[str, int, int, Scenario, str]) -> dict[str, Any]:
-    """Run one scenario on one seed, write its tables, and return its runs.parquet row."""
-    from sim import __version__, outputs, run
-
-    label, rep, seed, scenario, run_dir = job
-    path = Path(run_dir)
-    key = run_key(scenario, seed)
-    summary = _reusable(path, key)
-    if summary is None:
-        res = run(scenario, seed=seed)
-        outputs.write(res, path, __version__)
-        (path / KEY_FILE).write_text(key + "\n")
-        summary = res.summary
+def summary_row(label: str, replication: int, seed: int, summary: dict[str, Any],
+                default_name: str) -> dict[str, Any]:
+    """A run's row of runs.parquet (without ``path``): scenario label, replication, seed, the
+    scenario's name and the flattened summary."""
     flat = flatten_summary(summary)
     flat.pop("seed", None)
-    name = flat.pop("scenario", scenario.name)
-    return {"scenario": label, "replication": rep, "seed": seed, "scenario_name": name, **flat}
+    name = flat.pop("scenario", default_name)
+    return {"scenario": label, "replication": replication, "seed": seed, "scenario_name": name,
+            **flat}
+
+
+def runs_table(rows: list[dict[str, Any]], labels: list[str]) -> pd.DataFrame:
+    """runs.parquet from the runs' rows (``summary_row``) in the jobs' order (scenario, then
+    replication): ``path`` added, sorted by scenario (in the order given) and replication, and
+    closure counts as whole numbers (0 where a run had no closure of that reason)."""
+    runs = pd.DataFrame(rows)
+    runs["path"] = [table_path(r.scenario, r.seed) for r in runs.itertuples(index=False)]
+    runs["scenario"] = pd.Categorical(runs["scenario"], categories=labels, ordered=True)
+    runs = runs.sort_values(["scenario", "replication"]).reset_index(drop=True)
+    runs["scenario"] = runs["scenario"].astype(str)
+    for col in runs.columns:
+        if col.startswith("closures_by_reason."):
+            runs[col] = runs[col].fillna(0).astype(int)
+    return runs
+
+
+@dataclass(frozen=True)
+class CompareJob:
+    """One run of a comparison (picklable): a scenario (design point) on one seed, where its
+    tables go, its sweep run key, and the outcomes the sweep store keeps."""
+
+    run: int
+    point: int
+    replication: int
+    seed: int
+    key: str
+    label: str
+    scenario: Scenario
+    run_dir: str
+    outcomes: Outcomes
+
+
+@dataclass
+class ComparePlan(Plan):
+    """A comparison as a sweep plan: the one parameter ``scenario`` takes the scenarios' labels
+    (a grid, one design point per scenario file) and each point runs its own scenario. The
+    schemas, design table and seeds are the sweep's; the run keys and ``spec_hash`` cover every
+    scenario as given."""
+
+    scenarios: list[Scenario] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    sets: list[str] = field(default_factory=list)
+    out: Path = Path()
+    hashes: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.hashes = [_digest(s.model_dump(mode="json")) for s in self.scenarios]
+        self.base_hash = _digest(self.hashes)
+
+    @property
+    def labels(self) -> list[str]:
+        return [str(pt["scenario"]) for pt in self.design.points]
+
+    def jobs(self, skip: set[str] | frozenset[str] = frozenset()) -> Iterator[CompareJob]:  # type: ignore[override]
+        """The comparison's runs not yet recorded, scenario-major."""
+        o = self.sweep.spec.outcomes
+        for p, params in enumerate(self.design.points):
+            for k in range(self.replications):
+                seed = self.seed(p, k)
+                key = sweep_run_key(self.hashes[p], params, seed, self.version)
+                if key not in skip:
+                    label = str(params["scenario"])
+                    yield CompareJob(p * self.replications + k, p, k, seed, key, label,
+                                     self.scenarios[p], str(self.out / table_path(label, seed)),
+                                     o)
+
+    def describe(self) -> dict[str, Any]:
+        """sweep.json: the sweep's description, with the scenarios in place of a base."""
+        d = super().describe()
+        del d["base_scenario"]
+        d["kind"] = "compare"
+        d["sets"] = list(self.sets)
+        d["scenarios"] = [
+            {"label": lab, "name": s.name, "file": f, "hash": h,
+             "scenario": s.model_dump(mode="json")}
+            for lab, s, f, h in zip(self.labels, self.scenarios, self.files, self.hashes,
+                                    strict=True)
+        ]
+        d["layout"] = LAYOUT
+        return d
+
+
+def comparison_plan(scenarios: list[Scenario], files: list[str], sets: list[str], reps: int,
+                    root_seed: int, out: Path, version: str | None = None) -> ComparePlan:
+    """The sweep over ``scenarios`` (loaded from ``files`` with ``sets``) that a comparison is."""
+    if version is None:
+        from sim import __version__ as version
+    labels = _labels(scenarios)
+    spec = SweepSpec(name="compare", base="", design="grid", replications=reps, seed=root_seed,
+                     dummy=False, parameters={"scenario": ParameterSpec(values=labels)})
+    sweep = Sweep(spec, scenarios[0], "")
+    return ComparePlan(sweep, make_design(spec), version, scenarios=scenarios, files=files,
+                       sets=sets, out=out)
+
+
+def run_one(job: CompareJob) -> dict[str, Any]:
+    """Run one scenario on one seed (or read back its finished run folder), write its tables,
+    and return its sweep row and monthly series (for the store) and its runs.parquet row."""
+    from sim import __version__, outputs, run
+
+    t0 = time.perf_counter()
+    path = Path(job.run_dir)
+    ckey = run_key(job.scenario, job.seed)
+    stored = _stored(path, ckey)
+    if stored is None:
+        res: Any = run(job.scenario, seed=job.seed)
+        outputs.write(res, path, __version__)
+        (path / KEY_FILE).write_text(ckey + "\n")
+    else:
+        res = SimpleNamespace(summary=stored.get("summary") or {}, scenario=job.scenario,
+                              timeseries=pd.read_parquet(path / "timeseries.parquet"))
+    row: dict[str, Any] = {"run": job.run, "point": job.point, "replication": job.replication,
+                           "seed": job.seed, "key": job.key, "status": "ok", "error": None,
+                           **outcome_values(res, job.outcomes)}
+    ts = res.timeseries
+    monthly = {"date": ts["date"].to_numpy(), "month": ts["month"].to_numpy()}
+    for col in job.outcomes.monthly:
+        monthly[col] = ts[col].to_numpy()
+    row["wall_time_s"] = time.perf_counter() - t0
+    summary = summary_row(job.label, job.replication, job.seed, res.summary, job.scenario.name)
+    return {"row": row, "monthly": monthly, "summary": summary}
+
+
+def _start_afresh(out: Path) -> None:
+    """Clear the sweep files of an earlier, different comparison in ``out`` (sweep.json, the
+    marker, first) and move run folders of the older layout (``runs/<scenario>/seed=<seed>/``)
+    to ``tables/``, where identical runs are reused."""
+    (out / "sweep.json").unlink(missing_ok=True)
+    for name in ("design.parquet", "manifest.json"):
+        (out / name).unlink(missing_ok=True)
+    for name in ("timeseries", "_staging"):
+        shutil.rmtree(out / name, ignore_errors=True)
+    runs = out / "runs"
+    if not runs.is_dir():
+        return
+    for p in runs.iterdir():
+        if p.is_dir():  # runs/<scenario>/ of the older layout
+            for run_dir in p.glob("seed=*"):
+                target = out / TABLES_DIR / p.name / run_dir.name
+                if not target.exists():
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    run_dir.rename(target)
+            shutil.rmtree(p)
+        elif _PART.match(p.name) or p.name.endswith(".tmp"):
+            p.unlink()
+
+
+def _open_store(out: Path, plan: ComparePlan) -> tuple[RunStore, set[str]]:
+    """The sweep store of ``out``: reopened (with the recorded run keys) when it holds this very
+    comparison, else started afresh."""
+    store = RunStore(out, plan)
+    meta_file = out / "sweep.json"
+    if meta_file.is_file():
+        try:
+            meta = json.loads(meta_file.read_text())
+        except ValueError:
+            meta = {}
+        if meta.get("kind") != "compare":
+            raise ScenarioError([(str(out), "--out",
+                                  "holds a sweep, not a comparison; choose another folder")])
+        if meta.get("version") == plan.version and meta.get("spec_hash") == plan.spec_hash():
+            return store, store.recover()
+    if meta_file.is_file() or (out / "compare.json").is_file():
+        _start_afresh(out)
+    store.create()
+    return store, set()
 
 
 def run_comparison(
@@ -127,41 +332,51 @@ def run_comparison(
             problems.extend(exc.problems)
     if problems:
         raise ScenarioError(problems)
-    labels = _labels(scenarios)
-    seeds = replication_seeds(root_seed, reps)
-    jobs = [
-        (label, rep, seed, scn, str(out / "runs" / label / f"seed={seed}"))
-        for label, scn in zip(labels, scenarios, strict=True)
-        for rep, seed in enumerate(seeds)
-    ]
+    plan = comparison_plan(scenarios, [str(p) for p in paths], list(sets or []), reps, root_seed,
+                           out)
+    labels = plan.labels
     out.mkdir(parents=True, exist_ok=True)
-    workers = max(1, min(len(jobs), workers or os.cpu_count() or 1))
-    rows: list[dict[str, Any]] = []
-    with contextlib.closing(run_jobs(run_one, jobs, workers=workers)) as results:
-        for item in results:
-            assert item is not None
-            rows.append(item[1])
-            if progress:
-                progress(len(rows), len(jobs))
-    runs = pd.DataFrame(rows)
-    runs["path"] = [
-        str(Path("runs") / r.scenario / f"seed={r.seed}") for r in runs.itertuples(index=False)
-    ]
-    runs["scenario"] = pd.Categorical(runs["scenario"], categories=labels, ordered=True)
-    runs = runs.sort_values(["scenario", "replication"]).reset_index(drop=True)
-    runs["scenario"] = runs["scenario"].astype(str)
-    for col in runs.columns:
-        if col.startswith("closures_by_reason."):
-            runs[col] = runs[col].fillna(0).astype(int)
+    store, done = _open_store(out, plan)
+    rows: dict[int, dict[str, Any]] = {}
+    todo: list[CompareJob] = []
+    for job in plan.jobs():
+        stored = _stored(Path(job.run_dir), run_key(job.scenario, job.seed)) \
+            if job.key in done else None
+        if stored is None:
+            todo.append(job)
+            continue
+        rows[job.run] = summary_row(job.label, job.replication, job.seed,
+                                    stored.get("summary") or {}, job.scenario.name)
+        if progress:
+            progress(len(rows), plan.total)
+    workers = max(1, min(len(todo), workers or os.cpu_count() or 1))
+    last_flush = time.monotonic()
+    try:
+        with contextlib.closing(run_jobs(run_one, todo, workers=workers,
+                                         heartbeat=1.0)) as results:
+            for item in results:
+                if item is not None:
+                    result = item[1]
+                    if result["row"]["key"] not in done:  # else recorded, its tables redone
+                        store.add(result)
+                    rows[result["row"]["run"]] = result["summary"]
+                    if progress:
+                        progress(len(rows), plan.total)
+                if store.pending >= PART_SIZE or (
+                    store.pending and time.monotonic() - last_flush >= FLUSH_SECONDS
+                ):
+                    store.flush()
+                    last_flush = time.monotonic()
+    finally:
+        store.flush()  # whatever finished is committed, also on Ctrl-C
+    runs = runs_table([rows[i] for i in sorted(rows)], labels)
     _write_atomic_parquet(runs, out / "runs.parquet")
-    from sim import __version__
-
     manifest = {
         "kind": "compare",
-        "version": __version__,
+        "version": plan.version,
         "root_seed": root_seed,
         "reps": reps,
-        "seeds": seeds,
+        "seeds": plan.seeds,
         "sets": list(sets or []),
         "scenarios": [
             {"label": lab, "name": s.name, "file": str(p)}

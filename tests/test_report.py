@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from analysis import report as rp
+from analysis.sweep import read_monthly, read_runs
 from sim.outputs import TABLES
 from sosim.cli import app
 from tests.conftest import BASELINE, SCENARIOS
@@ -47,6 +49,79 @@ def test_compare_writes_paired_runs_like_a_sweep(comparison):
     meta = json.loads((out / "compare.json").read_text())
     assert meta["reps"] == 2 and meta["root_seed"] == 3 and meta["sets"] == ["end=2007-12"]
     assert "log-rank p, kerala baseline vs no spem" in output
+
+
+def test_compare_folder_is_a_sweep_over_the_scenarios(comparison):
+    # one results layout: the sweep's (sweep.json, design, runs/ parts, timeseries/), + tables/
+    out, _ = comparison
+    sweep = json.loads((out / "sweep.json").read_text())
+    assert sweep["kind"] == "compare" and sweep["parameters"] == ["scenario"]
+    assert [s["label"] for s in sweep["scenarios"]] == ["kerala_baseline", "no_spem"]
+    assert sweep["replication_seeds"] == json.loads((out / "compare.json").read_text())["seeds"]
+    design = pd.read_parquet(out / "design.parquet")
+    assert design["scenario"].tolist() == ["kerala_baseline", "no_spem"]
+    recorded = read_runs(out)
+    assert len(recorded) == 4 and (recorded["status"] == "ok").all()
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert runs["path"].str.startswith("tables/").all()
+    by_run = recorded.set_index(["scenario", "replication"])
+    for r in runs.itertuples(index=False):
+        assert by_run.loc[(r.scenario, r.replication), "seed"] == r.seed
+        assert by_run.loc[(r.scenario, r.replication), "units_alive_end"] == r.units_alive_end
+    assert sorted(read_monthly(out)["point"].unique()) == [0, 1]
+    assert json.loads((out / "manifest.json").read_text())["complete"]
+    assert rp.load(out).kind == "compare"
+
+
+def _rerun(out):
+    res = runner.invoke(app, ["compare", str(BASELINE), str(SCENARIOS / "no_spem.yaml"),
+                              "--reps", "2", "--seed", "3", "--workers", "1", "--out", str(out),
+                              *SHORT])
+    assert res.exit_code == 0, res.output
+
+
+def _stamps(out, runs):
+    return {p: (out / p / "enterprises.parquet").stat().st_mtime_ns for p in runs["path"]}
+
+
+def test_interrupted_compare_resumes_with_the_same_results(comparison, tmp_path):
+    # killed before its last part was committed, one run's tables not yet written
+    src, _ = comparison
+    out = tmp_path / "cmp"
+    shutil.copytree(src, out)
+    runs = pd.read_parquet(out / "runs.parquet")
+    for name in ("runs.parquet", "compare.json", "report.html"):
+        (out / name).unlink()
+    last = sorted((out / "runs").glob("part-*.parquet"))[-1]
+    last.unlink()
+    for f in (out / "timeseries").rglob(last.name):
+        f.unlink()
+    shutil.rmtree(out / runs["path"].iloc[-1])
+    kept = _stamps(out, runs.iloc[:-1])
+    _rerun(out)
+    assert _stamps(out, runs.iloc[:-1]) == kept  # finished runs reused, not run again
+    again = pd.read_parquet(out / "runs.parquet")  # a read-back summary's keys come sorted
+    pd.testing.assert_frame_equal(again, runs, check_like=True)
+    cols = ["run", "point", "replication", "seed", "key", "units_alive_end", "survival_5y"]
+    pd.testing.assert_frame_equal(read_runs(out)[cols], read_runs(src)[cols])
+    pd.testing.assert_frame_equal(read_monthly(out), read_monthly(src))
+
+
+def test_a_compare_folder_of_the_older_layout_is_moved_and_reused(comparison, tmp_path):
+    src, _ = comparison
+    out = tmp_path / "old"
+    out.mkdir()
+    runs = pd.read_parquet(src / "runs.parquet")
+    shutil.copy(src / "compare.json", out / "compare.json")
+    shutil.copytree(src / "tables", out / "runs")  # runs/<scenario>/seed=<seed>/
+    stamps = {p: (out / "runs" / p.split("/", 1)[1] / "enterprises.parquet").stat().st_mtime_ns
+              for p in runs["path"]}
+    res = runner.invoke(app, ["report", str(out)])
+    assert res.exit_code == 2 and "older sosim" in res.output
+    _rerun(out)
+    assert _stamps(out, runs) == stamps
+    assert sorted(p.name for p in (out / "runs").iterdir()) == ["part-000000.parquet"]
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "runs.parquet"), runs, check_like=True)
 
 
 def test_report_is_self_contained_with_every_section(comparison):

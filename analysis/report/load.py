@@ -1,13 +1,16 @@
 """Reading a run, comparison or sweep folder into a ``RunSet`` (one row per run, the resolved
 scenarios and, where kept, the per-run tables).
 
-Three kinds of folder are read:
+Two layouts are read:
 
 - a run, as ``sosim run --out DIR`` writes it (``summary.json`` and five Parquet tables);
-- a comparison, as ``sosim compare`` writes it (``compare.json``, ``runs.parquet``, and
-  ``runs/<scenario>/seed=<seed>/`` run folders; see ``analysis.compare``);
-- a sweep (``runs.parquet`` and whatever per-run tables it keeps): sections that need tables
-  the folder lacks say so instead of failing.
+- a sweep-like folder, as ``analysis.sweep`` writes it (``sweep.json``, ``design.parquet``,
+  ``runs/part-*.parquet``, ``timeseries/point=P/``). A sweep keeps one row per run and some
+  monthly series, so sections that need per-run tables say so instead of failing. A comparison
+  (``sosim compare``, ``analysis.compare``) is a sweep over scenario files (``sweep.json`` with
+  ``kind: compare``, one design point per scenario) that also keeps each run's tables and
+  summary under ``tables/<scenario>/seed=<seed>/``; its runs are labelled by scenario and its
+  summary figures read from those folders.
 
 This module is self-contained: the folder layouts it reads are known here only.
 """
@@ -19,7 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from sim.outputs import TABLES
@@ -101,17 +103,10 @@ def load(root: str | Path) -> RunSet:
     root = Path(root)
     if not root.is_dir():
         raise ReportError(f"{root}: not a folder")
-    if (root / "compare.json").is_file() and (root / "runs.parquet").is_file():
-        meta = _read_json(root / "compare.json")
-        runs = pd.read_parquet(root / "runs.parquet")
-        dirs = [root / p for p in runs["path"]]
-        rs = RunSet(root, "compare", runs, version=meta.get("version"), meta=meta, run_dirs=dirs)
-        for label in rs.labels:
-            i = int(np.flatnonzero(runs["scenario"].astype(str) == label)[0])
-            f = dirs[i] / "summary.json"
-            if f.is_file():
-                rs.scenarios[label] = _read_json(f).get("scenario", {})
-        return rs
+    if (root / "sweep.json").is_file():
+        meta = _read_json(root / "sweep.json")
+        return _load_comparison(root, meta) if meta.get("kind") == "compare" \
+            else _load_sweep(root)
     if (root / "summary.json").is_file() and (root / "enterprises.parquet").is_file():
         meta = _read_json(root / "summary.json")
         from analysis.compare import flatten_summary
@@ -125,11 +120,17 @@ def load(root: str | Path) -> RunSet:
             root, "run", runs, scenarios={label: meta.get("scenario", {})},
             version=meta.get("version"), meta=meta, run_dirs=[root],
         )
-    if (root / "sweep.json").is_file() or (root / "runs.parquet").is_file():
+    if (root / "compare.json").is_file():
+        raise ReportError(
+            f"{root}: a comparison in the layout of an older sosim (runs/<scenario>/seed=...); "
+            "run the same sosim compare into it again to move its runs to the current layout "
+            "(finished runs are reused)"
+        )
+    if (root / "runs.parquet").is_file():
         return _load_sweep(root)
     raise ReportError(
         f"{root}: not a run, comparison or sweep folder (no summary.json with tables, "
-        "no compare.json, no runs.parquet)"
+        "no sweep.json, no runs.parquet)"
     )
 
 
@@ -153,6 +154,51 @@ def _point_labels(design: pd.DataFrame | None, points: list[int]) -> dict[int, s
                 text += ": " + ", ".join(vals)
         out[p] = text
     return out
+
+
+def _load_comparison(root: Path, meta: dict[str, Any]) -> RunSet:
+    """A comparison folder (``analysis.compare``): a sweep over scenario files. Its runs are
+    those recorded in ``runs/`` (labelled by the design's ``scenario``), each with its tables
+    and summary in ``tables/<scenario>/seed=<seed>/``; ``runs`` holds what runs.parquet holds."""
+    from analysis.compare import runs_table, summary_row, table_path
+
+    try:
+        recorded = pd.read_parquet(root / "runs", columns=["point", "replication", "seed",
+                                                           "status"])
+        design = pd.read_parquet(root / "design.parquet")
+    except Exception as exc:  # noqa: BLE001
+        raise ReportError(f"{root}: cannot be read as a comparison ({exc})") from exc
+    label_of = dict(zip(design["point"].astype(int), design["scenario"].astype(str),
+                        strict=True))
+    labels = [label_of[p] for p in sorted(label_of)]
+    notes = []
+    failed = int((recorded["status"] != "ok").sum())
+    if failed:
+        notes.append(f"{failed} run(s) of the comparison failed and are left out")
+    recorded = recorded[recorded["status"] == "ok"].sort_values(["point", "replication"])
+    rows, stored, missing = [], {}, 0
+    for point, rep, seed in recorded[["point", "replication", "seed"]].itertuples(index=False):
+        label = label_of[int(point)]
+        f = root / table_path(label, int(seed)) / "summary.json"
+        if not f.is_file():
+            missing += 1
+            continue
+        run = _read_json(f)
+        stored.setdefault(label, run)
+        rows.append(summary_row(label, int(rep), int(seed), run.get("summary") or {},
+                                (run.get("scenario") or {}).get("name", label)))
+    if missing:
+        notes.append(f"{missing} recorded run(s) have no tables under tables/ and are left out")
+    if not rows:
+        raise ReportError(f"{root}: a comparison with no finished runs")
+    runs = runs_table(rows, labels)
+    meta = {**meta, "root_seed": meta.get("root_seed"), "reps": meta.get("replications"),
+            "seeds": meta.get("replication_seeds", [])}
+    rs = RunSet(root, "compare", runs, version=meta.get("version"), meta=meta, notes=notes,
+                run_dirs=[root / p for p in runs["path"]])
+    for label in rs.labels:
+        rs.scenarios[label] = stored[label].get("scenario", {})
+    return rs
 
 
 def _load_sweep(root: Path) -> RunSet:

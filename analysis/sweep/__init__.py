@@ -20,6 +20,10 @@ Storage (``DIR``)::
     timeseries/point=P/part-*.parquet   monthly series of the kept columns (hive-partitioned)
     manifest.json         committed parts and counts (an index; rebuilt from the parts on resume)
 
+A comparison (``sosim compare``, ``analysis.compare``) is written in this layout too, as a sweep
+over scenario files (``sweep.json`` with ``kind: compare``, one design point per scenario), and
+also keeps each run's tables under ``tables/<scenario>/seed=<seed>/``.
+
 Commit protocol of a part (a batch of finished runs), safe against SIGKILL at any instant:
 monthly files are written to ``_staging/<part>/``; the runs part is written to a temporary name
 and renamed into ``runs/`` (the commit); the staged monthly files are then renamed into
