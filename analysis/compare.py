@@ -60,7 +60,8 @@ from analysis.sweep.plan import Plan, _digest
 from analysis.sweep.plan import run_key as sweep_run_key
 from analysis.sweep.spec import Outcomes, ParameterSpec, Sweep, SweepSpec
 from analysis.sweep.store import _PART, RunStore
-from sim.scenario import Scenario, ScenarioError, load_scenario
+from sim.columns import SUMMARY_FIGURES
+from sim.scenario import LINES, Scenario, ScenarioError, load_scenario
 
 TABLES_DIR = "tables"
 """Where each run's tables are kept: ``DIR/tables/<scenario>/seed=<seed>/``."""
@@ -138,6 +139,22 @@ def summary_row(label: str, replication: int, seed: int, summary: dict[str, Any]
             **flat}
 
 
+_FIRST = ("scenario", "replication", "seed", "scenario_name")
+
+
+def _column_rank(column: str) -> tuple[int, int, str]:
+    """Where a column of runs.parquet goes, whatever order the runs finished or were read back
+    in: identity first, then the summary figures in their declared order (``sim.columns``), the
+    parts of a nested figure in line order or alphabetically, ``path`` last."""
+    if column in _FIRST:
+        return (_FIRST.index(column), 0, "")
+    if column == "path":
+        return (len(_FIRST) + len(SUMMARY_FIGURES) + 1, 0, "")
+    figure, _, part = column.partition(".")
+    rank = list(SUMMARY_FIGURES).index(figure) if figure in SUMMARY_FIGURES else len(SUMMARY_FIGURES)
+    return (len(_FIRST) + rank, LINES.index(part) if part in LINES else len(LINES), part)
+
+
 def runs_table(rows: list[dict[str, Any]], labels: list[str]) -> pd.DataFrame:
     """runs.parquet from the runs' rows (``summary_row``) in the jobs' order (scenario, then
     replication): ``path`` added, sorted by scenario (in the order given) and replication, and
@@ -147,6 +164,7 @@ def runs_table(rows: list[dict[str, Any]], labels: list[str]) -> pd.DataFrame:
     runs["scenario"] = pd.Categorical(runs["scenario"], categories=labels, ordered=True)
     runs = runs.sort_values(["scenario", "replication"]).reset_index(drop=True)
     runs["scenario"] = runs["scenario"].astype(str)
+    runs = runs[sorted(runs.columns, key=_column_rank)]
     for col in runs.columns:
         if col.startswith("closures_by_reason."):
             runs[col] = runs[col].fillna(0).astype(int)
