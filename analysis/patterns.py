@@ -40,6 +40,8 @@ class Pattern(BaseModel):
     tolerance: float = Field(0.0, ge=0)
     check: Literal["mean_within", "at_least", "at_most", "in_distribution"]
     source: str
+    context: str | None = None
+    """The field work's words around the figure, quoted by the report (figures included)."""
 
 
 class PatternFile(BaseModel):

@@ -28,3 +28,12 @@ def in_words(n: float) -> str:
     """A whole number up to twelve in words (``7`` -> ``seven``), other numbers as digits, for
     figures quoted in running text."""
     return NUMBER_WORDS[int(n)] if n == int(n) and 0 <= n < len(NUMBER_WORDS) else f"{n:g}"
+
+
+def field_context(pattern_id: str) -> str:
+    """The field work's words around pattern ``pattern_id`` (its ``context`` in
+    ``analysis/patterns.yaml``), for the report's running text."""
+    for p in load_patterns():
+        if p.id == pattern_id and p.context:
+            return p.context
+    raise KeyError(f"analysis/patterns.yaml has no context for pattern {pattern_id!r}")

@@ -6,7 +6,7 @@ import numpy as np
 
 from analysis import plots
 from analysis.report.document import Section
-from analysis.report.field import field_figure
+from analysis.report.field import field_context, field_figure
 from analysis.report.format import _quantile_band
 from analysis.report.load import RunSet
 from analysis.report.sections.common import _field_year, _missing
@@ -84,9 +84,7 @@ def earnings_section(rs: RunSet) -> Section:
 
 def arrears_section(rs: RunSet) -> Section:
     sec = Section(
-        "arrears", "Arrears and payment delays",
-        "Public clients paid 3, 6, even 12 months late; a quarter of units named it their main "
-        "challenge and some members pawned gold to meet loan instalments.",
+        "arrears", "Arrears and payment delays", field_context("paid_late"),
     )
     ts = rs.table("timeseries")
     if ts is None or not {"arrears", "units_alive", "units_in_arrears"} <= set(ts.columns):
