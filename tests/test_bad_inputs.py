@@ -94,6 +94,43 @@ def test_bad_overrides_on_the_command_line(tmp_path, override, expected):
     assert list(tmp_path.iterdir()) == []
 
 
+def _run_limited(args: list[str], timeout: float = 60) -> subprocess.CompletedProcess:
+    """`python -m sim.cli ARGS` with 1 GB of address space: a read that is not bounded ends in a
+    MemoryError traceback instead of eating the machine's memory."""
+    import resource
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2**30, 2**30))
+
+    return subprocess.run([sys.executable, "-m", "sim.cli", *args], capture_output=True,
+                          text=True, cwd=ROOT, timeout=timeout, preexec_fn=limit)
+
+
+def test_a_named_pipe_or_a_huge_file_is_refused_without_reading_it(tmp_path):
+    """Issue 17, item 6: a FIFO hung for ever, and the 2 MB limit was checked after reading the
+    whole file. Only regular files are read, and at most the limit plus one byte."""
+    import os
+
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    huge = tmp_path / "huge.yaml"
+    with huge.open("wb") as fh:  # sparse: 8 GB on paper, no disk used
+        fh.truncate(8 * 2**30)
+    (tmp_path / "over_pipe.yaml").write_text("extends: pipe.yaml\n")
+    (tmp_path / "over_huge.yaml").write_text("extends: huge.yaml\n")
+    cases = {
+        "pipe.yaml": f"error: {fifo}: is a named pipe, expected a YAML file",
+        "over_pipe.yaml": f"error: {tmp_path}/over_pipe.yaml: extends: is a named pipe, "
+                          "expected a file: pipe.yaml",
+        "huge.yaml": f"error: {huge}: file larger than 2000000 bytes",
+        "over_huge.yaml": f"error: {huge}: file larger than 2000000 bytes",
+    }
+    for name, expected in cases.items():
+        proc = _run_limited(["validate", str(tmp_path / name)], timeout=30)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr[-500:]
+        assert proc.stderr.strip() == expected
+
+
 def test_an_event_after_the_end_is_allowed(tmp_path):
     """Known behaviour kept: an event after the horizon never fires (horizons are cut with
     --set end=...); only one before the start is an error."""

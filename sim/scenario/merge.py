@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from sim.scenario.errors import ScenarioError
-from sim.scenario.safe_yaml import load_yaml_text, read_yaml
+from sim.scenario.safe_yaml import load_yaml_text, not_regular_file, read_yaml
 
 
 def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -36,10 +36,10 @@ def resolve_file(path: str | Path, _stack: tuple[Path, ...] = ()) -> dict[str, A
     if not isinstance(parent, str):
         raise ScenarioError([(str(p), "extends", "expected a file name")])
     target = (p.parent / parent) if not Path(parent).is_absolute() else Path(parent)
-    if not target.exists():
-        raise ScenarioError([(str(p), "extends", f"file not found: {parent}")])
-    if target.is_dir():
-        raise ScenarioError([(str(p), "extends", f"is a directory, expected a file: {parent}")])
+    why = not_regular_file(target)  # a device or pipe would be read for ever
+    if why is not None:
+        why = why.replace("expected a YAML file", "expected a file")
+        raise ScenarioError([(str(p), "extends", f"{why}: {parent}")])
     if target.resolve() in (*_stack, key):  # reported on the file that closes the cycle
         chain = " -> ".join(s.name for s in (*_stack, key, target.resolve()))
         raise ScenarioError([(str(p), "extends", f"cycle of extends: {chain}")])
