@@ -131,6 +131,22 @@ def test_a_named_pipe_or_a_huge_file_is_refused_without_reading_it(tmp_path):
         assert proc.stderr.strip() == expected
 
 
+def test_a_file_that_is_not_a_scenario_is_not_echoed(tmp_path):
+    """Issue 17, item 7: a file of someone else's keys and secrets, named directly or by
+    `extends:`, gets one line without its contents (its keys were printed as "unknown key"
+    errors and its values as "(got ...)")."""
+    secret = CORPUS / "not_a_scenario.txt"
+    res = runner.invoke(app, ["validate", str(secret)])
+    assert res.exit_code == 2, res.output
+    assert res.output.strip() == (f"error: {secret}: not a scenario file (none of its top-level "
+                                  "keys is a scenario key; its contents are not shown)")
+    (tmp_path / "over.yaml").write_text(f"extends: {secret}\n")
+    res = runner.invoke(app, ["validate", str(tmp_path / "over.yaml")])
+    assert res.exit_code == 2 and len(res.output.strip().splitlines()) == 1, res.output
+    for word in ("admin_password", "hunter2", "api_token", "0123456789abcdef", "5432"):
+        assert word not in res.output
+
+
 def test_an_event_after_the_end_is_allowed(tmp_path):
     """Known behaviour kept: an event after the horizon never fires (horizons are cut with
     --set end=...); only one before the start is an error."""

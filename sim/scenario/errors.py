@@ -32,6 +32,12 @@ class ScenarioError(Exception):
 _short = reprlib.Repr(maxlevel=2, maxlist=4, maxtuple=4, maxdict=4, maxstring=40, maxother=40)
 
 
+def _short_key(part: Any) -> str:
+    """A key of a path as shown in a message, cut to about 40 characters (a key is input too)."""
+    text = str(part)
+    return text if len(text) <= 40 else f"{text[:18]}...{text[-18:]}"
+
+
 def _section_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     """The pydantic model class found by following ``loc`` from Scenario, if any."""
     cls: Any = Scenario
@@ -75,7 +81,7 @@ def validation_problems(exc: ValidationError, file: str) -> list[tuple[str, str,
         loc = tuple(
             p for p in raw if (p not in EVENT_KINDS or p == raw[-1]) and p != "[key]"
         )
-        path = ".".join(str(p) for p in loc)
+        path = ".".join(_short_key(p) for p in loc)
         msg = err["msg"]
         kind = err["type"]
         ctx = err.get("ctx") or {}

@@ -111,6 +111,12 @@ def read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
+def _shown_key(key: Any) -> str:
+    """A key quoted in a message, cut to about 40 characters (the file may not be a scenario)."""
+    text = str(key)
+    return f"'{text}'" if len(text) <= 40 else f"'{text[:18]}...{text[-18:]}'"
+
+
 class _AliasLimitedLoader(yaml.SafeLoader):
     """Safe loader that refuses alias-heavy documents (billion-laughs)."""
 
@@ -132,8 +138,9 @@ class _AliasLimitedLoader(yaml.SafeLoader):
                     continue
                 key = self.construct_object(key_node)
                 if key in seen:
+                    first = seen[key] + 1
                     raise yaml.constructor.ConstructorError(
-                        None, None, f"duplicate key '{key}' (first on line {seen[key] + 1})",
+                        None, None, f"duplicate key {_shown_key(key)} (first on line {first})",
                         key_node.start_mark,
                     )
                 seen[key] = key_node.start_mark.line
