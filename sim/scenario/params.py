@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sim.scenario.months import MAX_YEAR, MIN_YEAR
+
 LINES: tuple[str, ...] = ("training", "data_entry", "hardware")
 """Lines of business, in the order used for array codes (0, 1, 2)."""
 
@@ -105,8 +107,8 @@ class Formation(Strict):
             for year, n in years.items():
                 if n < 0:
                     raise ValueError(f"{line}.{year}: count must be >= 0, got {n}")
-                if not 1900 <= year <= 2200:
-                    raise ValueError(f"{line}: year {year} out of range")
+                if not MIN_YEAR <= year <= MAX_YEAR:
+                    raise ValueError(f"{line}: year {year} out of range {MIN_YEAR}-{MAX_YEAR}")
         return v
 
 
