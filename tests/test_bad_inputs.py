@@ -94,6 +94,95 @@ def test_bad_overrides_on_the_command_line(tmp_path, override, expected):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(("override", "expected"), [
+    ("seed=true", "seed: Input should be a valid integer (got True)"),
+    ("seed=2.0", "seed: Input should be a valid integer (got 2.0)"),
+    ("seed='3'", "seed: Input should be a valid integer (got '3')"),
+    ("seed=9223372036854775808",
+     "seed: Input should be less than or equal to 9223372036854775807 (got 9223372036854775808)"),
+    ("formation.founding_members=true",
+     "formation.founding_members: Input should be a valid integer (got True)"),
+    ("formation.schedule.training.2001=2.0",
+     "formation.schedule.training.2001: Input should be a valid integer (got 2.0)"),
+    ("formation.grant_multiple=false", "formation.grant_multiple: expected a number, got False"),
+    ("end=1850-01", "end: year 1850 out of range 1900-2200, got '1850-01'"),
+])
+def test_quiet_coercions_and_out_of_range_months_are_refused(tmp_path, override, expected):
+    """Issue 17, items 13 and 15: `--set seed=true` ran as seed 1 and `seed=2.0` as seed 2; a
+    year out of range was reported as "expected YYYY-MM"."""
+    base = ROOT / "scenarios" / "kerala_baseline.yaml"
+    res = runner.invoke(app, ["run", str(base), "--set", override, "--out", str(tmp_path / "o")])
+    assert isinstance(res.exception, SystemExit) and res.exit_code == 2, res.output
+    assert [ln for ln in res.output.splitlines() if ln.strip()] == [f"error: {base}: {expected}"]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_whole_numbers_still_read_from_yaml_and_numpy(tmp_path):
+    """Strict integers keep `seed: 3` in a file working, and take NumPy integers (sweeps and
+    calibration compute values with NumPy) as plain ints."""
+    import numpy as np
+
+    from sim.scenario import Scenario, load_scenario, scenario_with
+
+    f = tmp_path / "s.yaml"
+    f.write_text("seed: 3\nformation:\n  founding_members: 9\n  grant_multiple: 10\n")
+    sc = load_scenario(f)
+    assert (sc.seed, sc.formation.founding_members, sc.formation.grant_multiple) == (3, 9, 10.0)
+    sc = scenario_with(Scenario(), {"seed": np.int64(4), "workforce.rotation_months": np.int32(6)})
+    assert (sc.seed, sc.workforce.rotation_months) == (4, 6) and type(sc.seed) is int
+
+
+def test_money_whose_product_overflows_is_refused(tmp_path):
+    """Issue 17, item 12: member_stake_usd=1e308 with grant_multiple=1e308 wrote inf into cash.
+    Both are bounded (1e9 US$ and 1,000 x), so no product of the model's money overflows."""
+    base = ROOT / "scenarios" / "kerala_baseline.yaml"
+    res = runner.invoke(app, ["run", str(base), "--set", "formation.member_stake_usd=1e308",
+                              "--set", "formation.grant_multiple=1e308",
+                              "--out", str(tmp_path / "o")])
+    assert isinstance(res.exception, SystemExit) and res.exit_code == 2, res.output
+    assert [ln for ln in res.output.splitlines() if ln.strip()] == [
+        f"error: {base}: formation.member_stake_usd: Input should be less than or equal to "
+        "1,000,000,000 US$/member (got '1e308')",
+        f"error: {base}: formation.grant_multiple: Input should be less than or equal to "
+        "1,000 x stakes (got '1e308')",
+    ]
+    assert list(tmp_path.iterdir()) == []
+
+
+def _walk_numbers(cls, prefix=""):
+    from pydantic import BaseModel
+
+    for name, field in cls.model_fields.items():
+        ann = field.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            yield from _walk_numbers(ann, f"{prefix}{name}.")
+        elif ann in (int, float):
+            yield f"{prefix}{name}", field
+
+
+def test_every_number_of_the_schema_has_an_upper_bound():
+    """Issue 17, items 10 and 12: no integer above int64 and no money that overflows to inf
+    can pass validate. Every int and float parameter (and event field) has an upper bound: a
+    domain bound or its unit's guard (sim.scenario.params.GUARDS), which fits in int64."""
+    import annotated_types as at
+
+    from sim.scenario import EVENT_KINDS, Scenario
+
+    fields = list(_walk_numbers(Scenario))
+    for kind, cls in EVENT_KINDS.items():
+        fields += list(_walk_numbers(cls, f"events.{kind}."))
+    unbounded, too_big = [], []
+    for path, field in fields:
+        highs = [m.le for m in field.metadata if isinstance(m, at.Le)]
+        highs += [m.lt for m in field.metadata if isinstance(m, at.Lt)]
+        if not highs:
+            unbounded.append(path)
+        elif field.annotation is int and max(highs) > 2**63 - 1:
+            too_big.append(path)
+    assert unbounded == [] and too_big == []
+    assert len(fields) > 150
+
+
 def _run_limited(args: list[str], timeout: float = 60) -> subprocess.CompletedProcess:
     """`python -m sim.cli ARGS` with 1 GB of address space: a read that is not bounded ends in a
     MemoryError traceback instead of eating the machine's memory."""
