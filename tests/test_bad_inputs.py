@@ -236,6 +236,26 @@ def test_a_file_that_is_not_a_scenario_is_not_echoed(tmp_path):
         assert word not in res.output
 
 
+def test_a_chain_of_extends_too_deep_is_one_line(tmp_path):
+    """Sibling of issue 17, item 6: a chain of 3000 extends: ran out of Python's stack and was
+    reported as "malformed YAML: nested too deeply" in a file of the middle. A chain of 32
+    files is read; one more is refused on the file that goes too far."""
+    from sim.scenario.merge import MAX_EXTENDS_DEPTH
+
+    def chain(n: int) -> Path:
+        for i in range(n - 1):
+            (tmp_path / f"c{i}.yaml").write_text(f"extends: c{i + 1}.yaml\n")
+        (tmp_path / f"c{n - 1}.yaml").write_text("name: last\n")
+        return tmp_path / "c0.yaml"
+
+    assert runner.invoke(app, ["validate", str(chain(MAX_EXTENDS_DEPTH))]).exit_code == 0
+    res = runner.invoke(app, ["validate", str(chain(MAX_EXTENDS_DEPTH + 1))])
+    assert isinstance(res.exception, SystemExit) and res.exit_code == 2, res.output
+    last = MAX_EXTENDS_DEPTH - 1
+    assert res.output.strip() == (f"error: {tmp_path}/c{last}.yaml: extends: more than "
+                                  f"{MAX_EXTENDS_DEPTH} files deep: c{last + 1}.yaml")
+
+
 def test_an_event_after_the_end_is_allowed(tmp_path):
     """Known behaviour kept: an event after the horizon never fires (horizons are cut with
     --set end=...); only one before the start is an error."""

@@ -27,6 +27,10 @@ def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+MAX_EXTENDS_DEPTH = 32
+"""Most files a chain of ``extends:`` may hold (a chain of thousands ran out of Python's stack
+and was reported as "nested too deeply" in some file of the middle)."""
+
 NOT_A_SCENARIO = "not a scenario file (none of its top-level keys is a scenario key; its " \
     "contents are not shown)"
 
@@ -61,6 +65,10 @@ def resolve_file(path: str | Path, _stack: tuple[Path, ...] = ()) -> dict[str, A
     if why is not None:
         why = why.replace("expected a YAML file", "expected a file")
         raise ScenarioError([(str(p), "extends", f"{why}: {parent}")])
+    if len(_stack) + 1 >= MAX_EXTENDS_DEPTH:
+        raise ScenarioError(
+            [(str(p), "extends", f"more than {MAX_EXTENDS_DEPTH} files deep: {parent}")]
+        )
     if target.resolve() in (*_stack, key):  # reported on the file that closes the cycle
         chain = " -> ".join(s.name for s in (*_stack, key, target.resolve()))
         raise ScenarioError([(str(p), "extends", f"cycle of extends: {chain}")])
