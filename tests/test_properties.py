@@ -13,7 +13,8 @@ parameters within its bounds, a small formation schedule, a short horizon (end 1
 * the same seed gives the same tables.
 
 Parameters are drawn from the schema itself (``Scenario.model_fields`` and their ``ge``/``gt``/
-``le``/``lt`` bounds; open upper bounds are capped at three times the default), so a parameter
+``le``/``lt`` bounds; open upper bounds and upper guards are capped at three times the
+default), so a parameter
 added later is drawn too. Settings are derandomized, so CI runs the same examples every time;
 failures Hypothesis found are kept below as ``@example`` regression cases.
 """
@@ -97,7 +98,9 @@ def schema_parameters(section: BaseModel | None = None, prefix: str = "") -> lis
             lo, hi, lo_open, hi_open = _bounds(field)
             if lo is None:
                 lo = min(default, 0) - 3 * abs(default) if default else -1.0
-            if hi is None:
+            # an upper guard (params.GUARDS: numbers the model cannot hold) is not a domain
+            # bound: draw as for an open bound
+            if hi is None or "guard" in (field.json_schema_extra or {}):
                 hi = max(3 * abs(default), lo + (3 if ann is int else 1.0))
             out.append(Param(path, ann.__name__, lo, hi, lo_open, hi_open))
     return out

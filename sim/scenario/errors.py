@@ -32,6 +32,12 @@ class ScenarioError(Exception):
 _short = reprlib.Repr(maxlevel=2, maxlist=4, maxtuple=4, maxdict=4, maxstring=40, maxother=40)
 
 
+def _short_key(part: Any) -> str:
+    """A key of a path as shown in a message, cut to about 40 characters (a key is input too)."""
+    text = str(part)
+    return text if len(text) <= 40 else f"{text[:18]}...{text[-18:]}"
+
+
 def _section_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     """The pydantic model class found by following ``loc`` from Scenario, if any."""
     cls: Any = Scenario
@@ -61,6 +67,16 @@ def _suggest(key: str, valid: list[str]) -> str:
 _KEY_FIRST = re.compile(r"^([A-Za-z_][\w.]*): (.+)$", re.S)
 
 
+def _with_guard_unit(loc: tuple[Any, ...], msg: str, le: Any) -> str:
+    """An upper guard's message with the bound written out and its unit (params.GUARDS)."""
+    section = _section_at(loc[:-1]) if loc else None
+    field = section.model_fields.get(str(loc[-1])) if section is not None else None
+    extra = field.json_schema_extra if field is not None else None
+    if not isinstance(extra, dict) or "guard" not in extra or not isinstance(le, int | float):
+        return msg
+    return f"Input should be less than or equal to {le:,.0f} {extra['unit']}"
+
+
 def validation_problems(exc: ValidationError, file: str) -> list[tuple[str, str, str]]:
     """pydantic's errors as ``(file, key path, reason)`` problems a person can act on."""
     out = []
@@ -75,7 +91,7 @@ def validation_problems(exc: ValidationError, file: str) -> list[tuple[str, str,
         loc = tuple(
             p for p in raw if (p not in EVENT_KINDS or p == raw[-1]) and p != "[key]"
         )
-        path = ".".join(str(p) for p in loc)
+        path = ".".join(_short_key(p) for p in loc)
         msg = err["msg"]
         kind = err["type"]
         ctx = err.get("ctx") or {}
@@ -110,6 +126,8 @@ def validation_problems(exc: ValidationError, file: str) -> list[tuple[str, str,
                 msg = m.group(2)
         elif kind == "missing":
             msg = "required key is missing"
+        elif kind == "less_than_equal":
+            msg = _with_guard_unit(loc, msg, ctx.get("le"))
         if kind not in {"extra_forbidden", "missing", "union_tag_invalid"} and "input" in err:
             shown = _short.repr(err["input"])  # bounded: the input may be huge
             if len(shown) < 60 and not isinstance(err["input"], dict) and "got " not in msg:

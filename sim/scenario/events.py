@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, field_validator
 
 from sim.scenario.months import YearMonth, parse_year_month
-from sim.scenario.params import P, Strict
+from sim.scenario.params import Int, Num, P, Strict
 
 
 class EventBase(Strict):
@@ -35,17 +35,17 @@ class PaymentDelayShock(EventBase):
     """Public clients pay later for a while."""
 
     do: Literal["payment_delay_shock"]
-    extra_months: float = P(
+    extra_months: Num = P(
         6, "months", "Added delay on invoices issued during the shock", ge=0, le=60
     )
-    duration_months: int = P(12, "months", "How long the shock lasts", ge=1)
+    duration_months: Int = P(12, "months", "How long the shock lasts", ge=1)
 
 
 class DigitisationDrive(EventBase):
     """A computerisation drive adds records to digitise."""
 
     do: Literal["digitisation_drive"]
-    records: float = P(200_000, "thousand records", "Records added to the stock", ge=0)
+    records: Num = P(200_000, "thousand records", "Records added to the stock", ge=0)
 
 
 class SetValues(EventBase):

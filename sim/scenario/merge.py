@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,8 @@ from typing import Any
 import yaml
 
 from sim.scenario.errors import ScenarioError
-from sim.scenario.safe_yaml import load_yaml_text, read_yaml
+from sim.scenario.safe_yaml import load_yaml_text, not_regular_file, read_yaml
+from sim.scenario.schema import Scenario
 
 
 def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -25,25 +27,57 @@ def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+MAX_EXTENDS_DEPTH = 32
+"""Most files a chain of ``extends:`` may hold (a chain of thousands ran out of Python's stack
+and was reported as "nested too deeply" in some file of the middle)."""
+
+NOT_A_SCENARIO = "not a scenario file (none of its top-level keys is a scenario key; its " \
+    "contents are not shown)"
+
+
+def looks_like_scenario(data: dict[str, Any]) -> bool:
+    """Whether a mapping read from a file is meant as a scenario: at least one top-level key is
+    a scenario key, or close to one (a typo such as ``seeed``, which then gets "did you mean").
+
+    A file that is not (a password file, a config of another program) must not have its keys
+    and values echoed as "unknown key" errors; it gets one line instead."""
+    keys = [*Scenario.model_fields, "extends"]
+    return any(
+        isinstance(k, str) and (k in keys or difflib.get_close_matches(k, keys, 1, 0.8))
+        for k in data
+    )
+
+
 def resolve_file(path: str | Path, _stack: tuple[Path, ...] = ()) -> dict[str, Any]:
     """Read a scenario file and everything it ``extends:``, merged into one raw mapping."""
     p = Path(path)
     key = p.resolve()
     data = read_yaml(p)
+    if not looks_like_scenario(data):
+        raise ScenarioError([(str(p), "", NOT_A_SCENARIO)])
     parent = data.pop("extends", None)
     if parent is None:
         return data
     if not isinstance(parent, str):
         raise ScenarioError([(str(p), "extends", "expected a file name")])
     target = (p.parent / parent) if not Path(parent).is_absolute() else Path(parent)
-    if not target.exists():
-        raise ScenarioError([(str(p), "extends", f"file not found: {parent}")])
-    if target.is_dir():
-        raise ScenarioError([(str(p), "extends", f"is a directory, expected a file: {parent}")])
+    why = not_regular_file(target)  # a device or pipe would be read for ever
+    if why is not None:
+        why = why.replace("expected a YAML file", "expected a file")
+        raise ScenarioError([(str(p), "extends", f"{why}: {parent}")])
+    if len(_stack) + 1 >= MAX_EXTENDS_DEPTH:
+        raise ScenarioError(
+            [(str(p), "extends", f"more than {MAX_EXTENDS_DEPTH} files deep: {parent}")]
+        )
     if target.resolve() in (*_stack, key):  # reported on the file that closes the cycle
         chain = " -> ".join(s.name for s in (*_stack, key, target.resolve()))
         raise ScenarioError([(str(p), "extends", f"cycle of extends: {chain}")])
-    base = resolve_file(target, (*_stack, key))
+    try:
+        base = resolve_file(target, (*_stack, key))
+    except ScenarioError as exc:  # name the file whose extends: points at a non-scenario
+        if exc.problems == [(str(target), "", NOT_A_SCENARIO)]:
+            raise ScenarioError([(str(p), "extends", f"{NOT_A_SCENARIO}: {parent}")]) from None
+        raise
     return _deep_merge(base, data)
 
 

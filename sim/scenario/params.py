@@ -7,9 +7,19 @@ UNCTAD2010 = UNCTAD Information Economy Report 2010, box III.5; see ``shared/dom
 
 from __future__ import annotations
 
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+import numpy as np
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from sim.scenario.months import MAX_YEAR, MIN_YEAR
 
 LineName = Literal["training", "data_entry", "hardware"]
 """A line of business, as scenario files name it."""
@@ -18,12 +28,74 @@ LINES: tuple[str, ...] = get_args(LineName)
 """Lines of business, in the order used for array codes (0, 1, 2)."""
 
 
+GUARDS: dict[str, float] = {
+    # money: a billion US$ per item is far above any figure of a micro-enterprise, and keeps
+    # every sum the model forms from them (stakes x grant multiple x members, price x output x
+    # months) finite: no inf in cash
+    "US$": 1e9, "US$/member": 1e9, "US$/output unit": 1e9, "US$/month": 1e9,
+    "US$/member-month": 1e9, "US$/worker-month": 1e9, "US$/PC-month": 1e9,
+    "US$/trainee-month": 1e9,
+    # multiples of a price, stake or skill
+    "x stakes": 1e3, "x social price": 1e3, "x price": 1e3, "x entry skill": 100,
+    # durations: a century
+    "months": 1200, "months of capacity": 1200, "instalments": 1200,
+    # counts of things
+    "women": 100, "PCs": 10_000, "units": 10_000, "agencies": 1_000_000,
+    "schools": 10_000_000, "people/PC": 100,
+    # flows and quantities (the national benchmark scenario is 100 x Kerala, far below these)
+    "orders/month": 1e6, "contracts/month": 1e6, "clients/month": 1e6,
+    "orders/client-month": 1e6, "output units/person-month": 1e9,
+    "output units/PC-month": 1e9, "output units": 1e9, "students": 1e6,
+    "thousand records": 1e12, "thousand records/month": 1e12,
+    # weights and shapes: exp(100) is already a certainty in any logit
+    "weight": 1e3, "weight per unit reputation": 1e3, "logit": 100,
+    "logit per log price ratio": 100, "logit per unit reputation": 100,
+    "logit per unit quality": 100, "-": 100,
+}
+"""Upper bound of a parameter by its unit, where the domain gives none (issue 17): an
+assumption that only guards the model against numbers it cannot hold (an int above int64, a
+product of money that overflows to inf). Each is far above any value the model is meant for;
+the property tests still draw open bounds up to three times the default."""
+
+MAX_SEED = 2**63 - 1
+"""Largest seed: seeds are stored as int64 (sweep tables)."""
+MAX_UNITS_PER_YEAR = 1_000_000
+"""Most units the schedule may form in a line and year (the national benchmark forms 3,500)."""
+
+
+def _plain_number(value: Any) -> Any:
+    """NumPy scalars as Python numbers (sweeps and calibration compute values with NumPy)."""
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    return value
+
+
+def _no_bool(value: Any) -> Any:
+    """A number that is not true/false: YAML ``true`` must not pass as 1.0."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {value}")
+    return _plain_number(value)
+
+
+Int = Annotated[int, BeforeValidator(_plain_number), Field(strict=True)]
+"""A whole number, strictly: ``true``, ``2.0`` and ``"3"`` are errors, not 1, 2 and 3."""
+Num = Annotated[float, BeforeValidator(_no_bool)]
+"""A real number; ``true``/``false`` are errors (integers and numeric text are read)."""
+
+
 def P(default: Any, unit: str, description: str, source: str = "assumption", **kw: Any) -> Any:
-    """A parameter field: default, unit and source recorded in the JSON Schema."""
+    """A parameter field: default, unit, source and upper bound recorded in the JSON Schema.
+
+    A field with no upper bound of its own gets its unit's guard from GUARDS."""
+    extra: dict[str, Any] = {"unit": unit, "source": source}
+    if "le" not in kw and "lt" not in kw and unit in GUARDS:
+        kw["le"] = extra["guard"] = GUARDS[unit]
     return Field(
         default,
         description=f"{description} [{unit}] (source: {source})",
-        json_schema_extra={"unit": unit, "source": source},
+        json_schema_extra=extra,
         **kw,
     )
 
@@ -47,7 +119,10 @@ class Strict(BaseModel):
 class Formation(Strict):
     """How the mission forms and finances a new enterprise."""
 
-    schedule: dict[LineName, dict[int, int]] = Field(
+    schedule: dict[
+        LineName,
+        dict[int, Annotated[Int, Field(le=MAX_UNITS_PER_YEAR)]],
+    ] = Field(
         default_factory=lambda: {
             "training": {
                 2000: 10,
@@ -77,28 +152,30 @@ class Formation(Strict):
         "HA2010 - pilots of 1-2 units in 1999, >200 units by 2005-06, 232 IT units by 2008: "
         "151 training, 78 data entry, 3 hardware; yearly split is an assumption)",
     )
-    founding_members: int = P(10, "women", "Core members at formation", "HA2010", ge=1, le=100)
-    member_stake_usd: float = P(30.0, "US$/member", "Each member's own investment", "HA2010", ge=0)
-    grant_multiple: float = P(
+    founding_members: Int = P(10, "women", "Core members at formation", "HA2010", ge=1, le=100)
+    member_stake_usd: Num = P(30.0, "US$/member", "Each member's own investment", "HA2010", ge=0)
+    grant_multiple: Num = P(
         10.0, "x stakes", "Government grant as a multiple of the members' stakes", "HA2010", ge=0
     )
-    bank_loan_usd: float = P(
+    bank_loan_usd: Num = P(
         2750.0, "US$", "Bank loan at formation (about half of ~US$5,500 capital)", "HA2010", ge=0
     )
-    loan_term_months: int = P(60, "months", "Term of the formation loan", "HA2010", ge=1, le=360)
-    loan_annual_interest: float = P(
+    loan_term_months: Int = P(60, "months", "Term of the formation loan", "HA2010", ge=1, le=360)
+    loan_annual_interest: Num = P(
         0.09, "1/year", "Interest on bank loans (priority-sector lending)", ge=0, le=1
     )
-    productivity_sigma: float = P(
+    productivity_sigma: Num = P(
         0.285, "log units", "Spread of units' overall efficiency (management, organisation) "
         "drawn at formation; 0 makes all units alike", "HA2010 - units differ; one performed "
         "poorly; the spread is an assumption", ge=0, le=2,
     )
-    education_years: list[float] = P(
+    education_years: list[Annotated[Num, Field(ge=0, le=30)]] = P(
         [12.0, 15.0],
         "years",
         "Members' schooling, drawn evenly from these values",
         "HA2010 - pre-degree (12) or bachelor's (15), mean 13.5",
+        min_length=1,
+        max_length=100,
     )
 
     @field_validator("schedule")
@@ -108,8 +185,8 @@ class Formation(Strict):
             for year, n in years.items():
                 if n < 0:
                     raise ValueError(f"{line}.{year}: count must be >= 0, got {n}")
-                if not 1900 <= year <= 2200:
-                    raise ValueError(f"{line}: year {year} out of range")
+                if not MIN_YEAR <= year <= MAX_YEAR:
+                    raise ValueError(f"{line}: year {year} out of range {MIN_YEAR}-{MAX_YEAR}")
         return v
 
 
@@ -119,7 +196,7 @@ class Mission(Strict):
     active_at_start: bool = P(
         True, "flag", "Mission brokers, forms and finances from the start", "HA2010"
     )
-    direct_order_share: float = P(
+    direct_order_share: Num = P(
         0.321,
         "share",
         "Share of public orders a state ruling lets agencies give directly to the "
@@ -127,10 +204,10 @@ class Mission(Strict):
         ge=0,
         le=1,
     )
-    consortium_max_units: int = P(
+    consortium_max_units: Int = P(
         4, "units", "Most units the mission combines into one consortium bid", "HA2010", ge=1
     )
-    school_reassign_prob: float = P(
+    school_reassign_prob: Num = P(
         0.15,
         "1/month",
         "Chance a month that the mission assigns a school to a training unit that has none",
@@ -140,11 +217,11 @@ class Mission(Strict):
     further_loan_needs_mission: bool = P(
         False, "flag", "Further (reinvestment) loans need the mission's backing", "assumption"
     )
-    rank_base_weight: float = P(
+    rank_base_weight: Num = P(
         0.75, "weight", "The mission offers an order to the units ranked highest by free share "
         "of capacity x (this + rank_reputation_weight x reputation)", ge=0,
     )
-    rank_reputation_weight: float = P(
+    rank_reputation_weight: Num = P(
         0.5, "weight per unit reputation", "How much reputation adds to a unit's rank for the "
         "mission's orders (see rank_base_weight)", ge=0,
     )
@@ -155,24 +232,24 @@ class Line(Strict):
     """Technology and costs of one line of business; output is counted in the line's unit."""
 
     output_unit: str = Field("unit", description="What one unit of output is (for reading)")
-    price_usd: float = P(1.0, "US$/output unit", "Price social enterprises charge", ge=0)
-    output_per_person: float = P(10.0, "output units/person-month", "Labour productivity", gt=0)
-    output_per_pc: float = P(10.0, "output units/PC-month", "Output one working PC supports", gt=0)
-    initial_pcs: int = P(7, "PCs", "PCs bought at formation", "HA2010 - about 7", ge=0)
-    max_pcs: int = P(12, "PCs", "Most PCs a unit expands to", "HA2010 - ~10 after 2-3 years", ge=0)
-    other_assets_usd: float = P(
+    price_usd: Num = P(1.0, "US$/output unit", "Price social enterprises charge", ge=0)
+    output_per_person: Num = P(10.0, "output units/person-month", "Labour productivity", gt=0)
+    output_per_pc: Num = P(10.0, "output units/PC-month", "Output one working PC supports", gt=0)
+    initial_pcs: Int = P(7, "PCs", "PCs bought at formation", "HA2010 - about 7", ge=0)
+    max_pcs: Int = P(12, "PCs", "Most PCs a unit expands to", "HA2010 - ~10 after 2-3 years", ge=0)
+    other_assets_usd: Num = P(
         800.0, "US$", "Software, printer and furniture bought at formation", "HA2010", ge=0
     )
-    fixed_cost_usd: float = P(40.0, "US$/month", "Rent, power, consumables", ge=0)
-    casual_pay_share: float = P(
+    fixed_cost_usd: Num = P(40.0, "US$/month", "Rent, power, consumables", ge=0)
+    casual_pay_share: Num = P(
         0.55, "share of price", "Piece-rate pay of casual workers per output unit", ge=0, le=1
     )
-    seats_per_pc: float = P(2.0, "people/PC", "Workers a PC supports across shifts", gt=0)
-    private_orders_per_month: float = P(
+    seats_per_pc: Num = P(2.0, "people/PC", "Workers a PC supports across shifts", gt=0)
+    private_orders_per_month: Num = P(
         0.3, "orders/month", "Private orders a self-marketing unit finds a month", ge=0
     )
-    private_order_size: float = P(50.0, "output units", "Mean size of a private order", gt=0)
-    private_price_multiple: float = P(
+    private_order_size: Num = P(50.0, "output units", "Mean size of a private order", gt=0)
+    private_price_multiple: Num = P(
         1.0, "x price", "Private clients' price relative to the public price", ge=0
     )
 
@@ -243,19 +320,19 @@ class Lines(Strict):
 class Digitisation(Strict):
     """Public records waiting to be digitised: a finite, slowly replenished stock."""
 
-    initial_stock: float = P(
+    initial_stock: Num = P(
         2_000_000, "thousand records", "Paper records awaiting digitisation in 1999", gt=0
     )
-    new_records_per_month: float = P(
+    new_records_per_month: Num = P(
         1500, "thousand records/month", "New paper records added to the stock", ge=0
     )
-    orders_per_month: float = P(
+    orders_per_month: Num = P(
         79.7, "orders/month", "Public digitisation orders issued when the stock is full", ge=0
     )
-    mean_order_size: float = P(400, "thousand records", "Mean order size (lognormal)", gt=0)
-    order_size_sigma: float = P(0.8, "log units", "Spread of order size", ge=0, le=3)
-    deadline_months: int = P(10, "months", "Months to deliver an order", ge=1)
-    depletion_elasticity: float = P(
+    mean_order_size: Num = P(400, "thousand records", "Mean order size (lognormal)", gt=0)
+    order_size_sigma: Num = P(0.8, "log units", "Spread of order size", ge=0, le=3)
+    deadline_months: Int = P(10, "months", "Months to deliver an order", ge=1)
+    depletion_elasticity: Num = P(
         1.0, "-", "How order flow falls as the stock runs down (flow ~ stock share^e)", ge=0
     )
 
@@ -263,22 +340,22 @@ class Digitisation(Strict):
 class Schools(Strict):
     """Schools that buy IT training, and their insourcing."""
 
-    pool_size: int = P(400, "schools", "Schools without IT staff that the mission can assign", ge=0)
-    mean_students: float = P(
+    pool_size: Int = P(400, "schools", "Schools without IT staff that the mission can assign", ge=0)
+    mean_students: Num = P(
         726,
         "students",
         "Students trained per school a month",
         "HA2010 - 485 in the example unit; mean is an assumption",
         gt=0,
     )
-    students_sigma: float = P(
+    students_sigma: Num = P(
         0.582, "log units", "Spread of school sizes (lognormal around the mean)", ge=0, le=2
     )
-    min_students: float = P(
+    min_students: Num = P(
         20.0, "students", "Fewest students a school trains a month (floor of the lognormal draw)",
         ge=0,
     )
-    insourcing_annual_rate: float = P(
+    insourcing_annual_rate: Num = P(
         0.03, "1/year", "Chance a year that a school sets up its own lab and teachers", ge=0, le=1
     )
 
@@ -286,18 +363,18 @@ class Schools(Strict):
 class HardwareDemand(Strict):
     """Public PC orders and annual maintenance contracts."""
 
-    orders_per_month: float = P(5.55, "orders/month", "Public PC purchase orders", ge=0)
-    mean_order_size: float = P(8, "PCs", "Mean PCs per order", gt=0)
-    deadline_months: int = P(3, "months", "Months to deliver", ge=1)
-    amc_per_month: float = P(0.5, "contracts/month", "New maintenance contracts offered", ge=0)
-    amc_usd_per_month: float = P(60, "US$/month", "Value of one maintenance contract", ge=0)
-    amc_months: int = P(12, "months", "Length of a maintenance contract", "HA2010 - annual", ge=1)
+    orders_per_month: Num = P(5.55, "orders/month", "Public PC purchase orders", ge=0)
+    mean_order_size: Num = P(8, "PCs", "Mean PCs per order", gt=0)
+    deadline_months: Int = P(3, "months", "Months to deliver", ge=1)
+    amc_per_month: Num = P(0.5, "contracts/month", "New maintenance contracts offered", ge=0)
+    amc_usd_per_month: Num = P(60, "US$/month", "Value of one maintenance contract", ge=0)
+    amc_months: Int = P(12, "months", "Length of a maintenance contract", "HA2010 - annual", ge=1)
 
 
 class Demand(Strict):
     """Public-sector demand by line."""
 
-    public_agencies: int = P(
+    public_agencies: Int = P(
         300, "agencies", "Public agencies, councils and departments that issue digitisation and "
         "PC orders, each with its own payment delay", ge=1,
     )
@@ -309,23 +386,23 @@ class Demand(Strict):
 class Contracting(Strict):
     """Open tenders: social enterprises against private firms."""
 
-    private_firm_price_multiple: float = P(
+    private_firm_price_multiple: Num = P(
         3.5,
         "x social price",
         "Private firms' bid relative to the social enterprise's",
         "HA2010 - US$30-40k private bids vs US$10k",
         ge=0,
     )
-    win_intercept: float = P(-5.25, "logit", "Tender win log-odds at equal price", le=20, ge=-20)
-    win_price_coef: float = P(2.0, "logit per log price ratio", "Weight of price advantage", ge=0)
-    win_reputation_coef: float = P(2.0, "logit per unit reputation", "Weight of reputation", ge=0)
-    win_capacity_coef: float = P(1.0, "logit", "Weight of being able to do the whole order", ge=0)
-    reputation_initial: float = P(0.5, "0-1", "Reputation of a new unit", ge=0, le=1)
-    reputation_gain: float = P(
+    win_intercept: Num = P(-5.25, "logit", "Tender win log-odds at equal price", le=20, ge=-20)
+    win_price_coef: Num = P(2.0, "logit per log price ratio", "Weight of price advantage", ge=0)
+    win_reputation_coef: Num = P(2.0, "logit per unit reputation", "Weight of reputation", ge=0)
+    win_capacity_coef: Num = P(1.0, "logit", "Weight of being able to do the whole order", ge=0)
+    reputation_initial: Num = P(0.5, "0-1", "Reputation of a new unit", ge=0, le=1)
+    reputation_gain: Num = P(
         0.08, "share", "Step toward 1 on an order delivered in time", ge=0, le=1
     )
-    reputation_loss: float = P(0.25, "share", "Step toward 0 on an order not delivered", ge=0, le=1)
-    self_bid_base_weight: float = P(
+    reputation_loss: Num = P(0.25, "share", "Step toward 0 on an order not delivered", ge=0, le=1)
+    self_bid_base_weight: Num = P(
         0.5, "weight", "Without the mission the self-marketing unit with the strongest bid "
         "tenders alone: strength = work it can take x (this + reputation)", ge=0,
     )
@@ -334,10 +411,10 @@ class Contracting(Strict):
 class Payments(Strict):
     """When clients pay."""
 
-    terms_months: int = P(
+    terms_months: Int = P(
         1, "months", "Contractual payment term", "MSMED Act 2006 s.15: <= 45 days", ge=0, le=12
     )
-    public_mean_delay_months: float = P(
+    public_mean_delay_months: Num = P(
         4.0,
         "months",
         "Mean delay past terms of a public client (each client draws its own)",
@@ -345,10 +422,10 @@ class Payments(Strict):
         ge=0,
         le=60,
     )
-    client_delay_shape: float = P(
+    client_delay_shape: Num = P(
         2.0, "-", "Gamma shape of clients' mean delays (lower = more unequal)", gt=0
     )
-    private_mean_delay_months: float = P(
+    private_mean_delay_months: Num = P(
         1.0, "months", "Mean delay of private clients", ge=0, le=60
     )
 
@@ -356,10 +433,10 @@ class Payments(Strict):
 class Finance(Strict):
     """Cash management, bridging and default."""
 
-    buffer_months: float = P(
+    buffer_months: Num = P(
         2.0, "months of costs", "Cash kept back before members are paid", ge=0, le=24
     )
-    asset_reserve_share: float = P(
+    asset_reserve_share: Num = P(
         0.5,
         "share",
         "Share of accumulated depreciation kept back to replace IT assets",
@@ -367,42 +444,42 @@ class Finance(Strict):
         ge=0,
         le=1,
     )
-    payout_share: float = P(
+    payout_share: Num = P(
         0.821, "share", "Share of free cash paid to members a month", ge=0, le=1
     )
-    max_member_pay_usd: float = P(120, "US$/month", "Most a member draws a month", ge=0)
-    prepay_share: float = P(
+    max_member_pay_usd: Num = P(120, "US$/month", "Most a member draws a month", ge=0)
+    prepay_share: Num = P(
         0.3,
         "share",
         "Share of free cash used to prepay the loan when members are paid well",
         ge=0,
         le=1,
     )
-    prepay_threshold_usd: float = P(
+    prepay_threshold_usd: Num = P(
         45,
         "US$/member-month",
         "Member pay at which a unit starts prepaying its loan",
         "HA2010 - average earnings US$45",
         ge=0,
     )
-    pawn_usd_per_member: float = P(
+    pawn_usd_per_member: Num = P(
         60,
         "US$/member",
         "Gold a member can pawn to bridge a cash gap",
         "HA2010 - members pawned gold to meet instalments",
         ge=0,
     )
-    pawn_monthly_interest: float = P(0.015, "1/month", "Interest on pawn loans", ge=0, le=1)
-    missed_instalments_to_default: int = P(
+    pawn_monthly_interest: Num = P(0.015, "1/month", "Interest on pawn loans", ge=0, le=1)
+    missed_instalments_to_default: Int = P(
         6, "instalments", "Missed loan instalments that make the bank call the loan", ge=1
     )
-    further_loan_term_months: int = P(36, "months", "Term of a reinvestment loan", ge=1)
-    further_loan_max_balance_usd: float = P(
+    further_loan_term_months: Int = P(36, "months", "Term of a reinvestment loan", ge=1)
+    further_loan_max_balance_usd: Num = P(
         1610, "US$", "A unit in good standing may borrow again while its loan balance is at "
         "most this", "HA2010 - at least a third took further loans to update or expand IT; "
         "the threshold is an assumption", ge=0,
     )
-    max_further_loan_usd: float = P(
+    max_further_loan_usd: Num = P(
         2500, "US$", "Largest reinvestment loan", "HA2010 - further ~US$2,500", ge=0
     )
 
@@ -410,18 +487,18 @@ class Finance(Strict):
 class Workforce(Strict):
     """Members leaving, replacement and skills."""
 
-    marriage_annual_rate: float = P(0.06, "1/year", "Members leaving on marriage", ge=0, le=1)
-    other_job_annual_rate: float = P(0.035, "1/year", "Members leaving for another job", ge=0, le=1)
-    migration_annual_rate: float = P(0.0, "1/year", "Members migrating to towns", ge=0, le=1)
-    new_member_prob: float = P(
+    marriage_annual_rate: Num = P(0.06, "1/year", "Members leaving on marriage", ge=0, le=1)
+    other_job_annual_rate: Num = P(0.035, "1/year", "Members leaving for another job", ge=0, le=1)
+    migration_annual_rate: Num = P(0.0, "1/year", "Members migrating to towns", ge=0, le=1)
+    new_member_prob: Num = P(
         0.197,
         "share",
         "Chance a leaver is replaced by a new member (else by an employee)",
         ge=0,
         le=1,
     )
-    replace_prob: float = P(0.9, "share", "Chance a leaver is replaced at all", ge=0, le=1)
-    replace_min_utilisation: float = P(
+    replace_prob: Num = P(0.9, "share", "Chance a leaver is replaced at all", ge=0, le=1)
+    replace_min_utilisation: Num = P(
         0.5,
         "share",
         "A leaver is replaced by an employee only if the unit used at least this "
@@ -429,45 +506,45 @@ class Workforce(Strict):
         ge=0,
         le=1,
     )
-    recruit_below: int = P(
+    recruit_below: Int = P(
         6, "women", "Core size below which a unit recruits a new member for a leaver", ge=0
     )
-    recruit_prob_when_short: float = P(
+    recruit_prob_when_short: Num = P(
         0.9,
         "share",
         "Chance a short-handed unit finds a new member (no mission needed)",
         ge=0,
         le=1,
     )
-    employee_wage_usd: float = P(38, "US$/month", "Wage of a hired employee", ge=0)
-    skill_max: float = P(1.6, "x entry skill", "Skill of an experienced member", ge=1)
-    entry_skill: float = P(
+    employee_wage_usd: Num = P(38, "US$/month", "Wage of a hired employee", ge=0)
+    skill_max: Num = P(1.6, "x entry skill", "Skill of an experienced member", ge=1)
+    entry_skill: Num = P(
         1.0, "x trained entry skill", "Skill of a new worker; below 1 is a skills gap at entry "
         "that training and experience close over months", "domain brief - rural KPO skills gap",
         gt=0, le=1,
     )
-    skill_months: float = P(18, "months", "Time scale of learning on the job", gt=0)
-    rotation_months: int = P(18, "months", "Leader/deputy/secretary roles rotate", "HA2010", ge=1)
-    other_income_usd: float = P(
+    skill_months: Num = P(18, "months", "Time scale of learning on the job", gt=0)
+    rotation_months: Int = P(18, "months", "Leader/deputy/secretary roles rotate", "HA2010", ge=1)
+    other_income_usd: Num = P(
         42.2, "US$/month", "Median income of the rest of a member's household (lognormal)", gt=0
     )
-    other_income_sigma: float = P(0.7, "log units", "Spread of other household income", ge=0, le=3)
+    other_income_sigma: Num = P(0.7, "log units", "Spread of other household income", ge=0, le=3)
 
 
 class Assets(Strict):
     """IT assets: price, depreciation, failure and reinvestment."""
 
-    pc_price_usd: float = P(
+    pc_price_usd: Num = P(
         550,
         "US$",
         "Price of a PC in 1999",
         "HA2010 - ~7 PCs from US$5,500 with software and printer",
         gt=0,
     )
-    pc_price_annual_change: float = P(
+    pc_price_annual_change: Num = P(
         -0.06, "1/year", "Yearly change of PC prices", ge=-0.5, le=0.5
     )
-    depreciation_rate: float = P(
+    depreciation_rate: Num = P(
         0.40,
         "1/year",
         "Declining-balance depreciation of IT assets",
@@ -475,18 +552,18 @@ class Assets(Strict):
         ge=0,
         le=1,
     )
-    failure_scale_months: float = P(
+    failure_scale_months: Num = P(
         66, "months", "Weibull scale of PC life", "Companies Act Sch. II: 3-6 years", gt=0
     )
-    failure_shape: float = P(3.0, "-", "Weibull shape (ageing) of PC life", gt=0)
-    expand_utilisation: float = P(
+    failure_shape: Num = P(3.0, "-", "Weibull shape (ageing) of PC life", gt=0)
+    expand_utilisation: Num = P(
         0.9, "share", "Utilisation above which a unit adds a PC", ge=0, le=1
     )
-    expand_step_share: float = P(
+    expand_step_share: Num = P(
         0.0, "share of PCs", "When a busy unit expands it adds this share of its PCs (at least "
         "one); 0 = one PC at a time, as Kerala's units", ge=0, le=1,
     )
-    expand_after_months: int = P(
+    expand_after_months: Int = P(
         3, "months", "Consecutive months at or above expand_utilisation after which a unit "
         "adds PCs", ge=1,
     )
@@ -495,22 +572,22 @@ class Assets(Strict):
 class Marketing(Strict):
     """Units' own marketing beside the mission's."""
 
-    adopt_prob_when_idle: float = P(
+    adopt_prob_when_idle: Num = P(
         0.104,
         "1/month",
         "Chance a month that an under-used unit starts marketing itself",
         ge=0,
         le=1,
     )
-    idle_utilisation: float = P(
+    idle_utilisation: Num = P(
         0.922, "share", "Utilisation below which a unit looks for work", ge=0, le=1
     )
-    cost_usd: float = P(10, "US$/month", "Cost of marketing", ge=0)
-    private_order_size_sigma: float = P(
+    cost_usd: Num = P(10, "US$/month", "Cost of marketing", ge=0)
+    private_order_size_sigma: Num = P(
         0.6, "log units", "Spread of the size of private orders a self-marketing unit finds "
         "(lognormal around lines.*.private_order_size)", ge=0, le=3,
     )
-    private_deadline_months: int = P(
+    private_deadline_months: Int = P(
         3, "months", "Months to deliver a private order a self-marketing unit finds", ge=1
     )
 
@@ -518,9 +595,9 @@ class Marketing(Strict):
 class Closure(Strict):
     """When a unit closes."""
 
-    min_core_members: int = P(3, "women", "Fewest members with which a unit can run", ge=0)
-    idle_months: int = P(12, "months", "Months without any work before a unit gives up", ge=1)
-    distress_months: int = P(
+    min_core_members: Int = P(3, "women", "Fewest members with which a unit can run", ge=0)
+    idle_months: Int = P(12, "months", "Months without any work before a unit gives up", ge=1)
+    distress_months: Int = P(
         6, "months", "Consecutive months unable to meet costs before insolvency", ge=1
     )
 
@@ -546,14 +623,14 @@ class Intermediary(Strict):
         "passes it to its units; otherwise only self-marketing units reach those clients",
         "HBS case 09-095 - DDD's headquarters found clients abroad",
     )
-    donor_usd_per_worker_month: float = P(
+    donor_usd_per_worker_month: Num = P(
         0.0,
         "US$/worker-month",
         "Donor money paid to a unit per member and employee while the intermediary is active",
         "HBS case 09-095 - donors paid for DDD's social mission; the amount is an assumption",
         ge=0,
     )
-    social_cost_usd_per_worker_month: float = P(
+    social_cost_usd_per_worker_month: Num = P(
         0.0,
         "US$/worker-month",
         "Cost of the social mission (scholarships, health, training allowances) per member "
@@ -575,44 +652,44 @@ class ClientSegment(Strict):
     line: LineName = P(
         "data_entry", "label", "Line of business that does this segment's work"
     )
-    prospects_per_month: float = P(
+    prospects_per_month: Num = P(
         0.0, "clients/month", "Prospective clients approaching the units' market a month "
         "(0 = no such segment)", ge=0,
     )
-    prospects_annual_growth: float = P(
+    prospects_annual_growth: Num = P(
         0.0, "1/year", "Yearly growth of the flow of prospects", ge=-0.9, le=5
     )
-    orders_per_client_month: float = P(
+    orders_per_client_month: Num = P(
         1.0, "orders/client-month", "Orders a retained client places a month", ge=0
     )
-    mean_order_size: float = P(20.0, "output units", "Mean size of an order (lognormal)", gt=0)
-    order_size_sigma: float = P(0.6, "log units", "Spread of order size", ge=0, le=3)
-    price_usd: float = P(5.0, "US$/output unit", "Price the segment pays", ge=0)
-    deadline_months: int = P(2, "months", "Months to deliver an order", ge=1)
-    payment_delay_months: float = P(
+    mean_order_size: Num = P(20.0, "output units", "Mean size of an order (lognormal)", gt=0)
+    order_size_sigma: Num = P(0.6, "log units", "Spread of order size", ge=0, le=3)
+    price_usd: Num = P(5.0, "US$/output unit", "Price the segment pays", ge=0)
+    deadline_months: Int = P(2, "months", "Months to deliver an order", ge=1)
+    payment_delay_months: Num = P(
         1.0, "months", "Mean delay past terms of this segment's payments", ge=0, le=60
     )
-    win_intercept: float = P(
+    win_intercept: Num = P(
         -1.0, "logit", "Log-odds that a prospect signs with a unit of zero quality and "
         "reputation", ge=-20, le=20,
     )
-    win_quality_coef: float = P(
+    win_quality_coef: Num = P(
         2.0, "logit per unit quality", "Weight of the unit's quality in a prospect's choice", ge=0
     )
-    win_reputation_coef: float = P(
+    win_reputation_coef: Num = P(
         1.0, "logit per unit reputation", "Weight of the unit's reputation", ge=0
     )
-    churn_annual_rate_low_quality: float = P(
+    churn_annual_rate_low_quality: Num = P(
         0.8, "1/year", "Yearly chance a client leaves a unit of quality 0", ge=0, le=1
     )
-    churn_annual_rate_high_quality: float = P(
+    churn_annual_rate_high_quality: Num = P(
         0.1, "1/year", "Yearly chance a client leaves a unit of quality 1", ge=0, le=1
     )
-    max_backlog_months: float = P(
+    max_backlog_months: Num = P(
         3.0, "months of capacity", "A unit turns prospects away while its contracted work "
         "exceeds this many months of its capacity", gt=0,
     )
-    approach_base_weight: float = P(
+    approach_base_weight: Num = P(
         0.1, "weight", "A prospect approaches a reachable unit with probability proportional to "
         "this + the unit's reputation", gt=0,
     )
@@ -630,17 +707,17 @@ class Clients(Strict):
 class Infrastructure(Strict):
     """Power cuts and connectivity that cost working hours, and a solar back-up lever."""
 
-    power_cut_share: float = P(
+    power_cut_share: Num = P(
         0.0, "share of hours", "Share of working hours lost to power cuts", ge=0, le=1
     )
-    connectivity_uptime: float = P(
+    connectivity_uptime: Num = P(
         1.0, "share of hours", "Share of working hours the network link is up", ge=0, le=1
     )
-    solar_backup_share: float = P(
+    solar_backup_share: Num = P(
         0.0, "share", "Share of power-cut hours a solar back-up restores (0 = none installed)",
         ge=0, le=1,
     )
-    solar_cost_usd_per_pc_month: float = P(
+    solar_cost_usd_per_pc_month: Num = P(
         0.0, "US$/PC-month", "Cost of the solar back-up per working PC a month (lease or "
         "amortised purchase), paid while installed", ge=0,
     )
@@ -650,27 +727,27 @@ class Quality(Strict):
     """Quality assurance: training and monitoring raise quality; quality moves reputation and
     so repeat and new contracts."""
 
-    base: float = P(0.5, "0-1", "Quality of an untrained, unmonitored team", ge=0, le=1)
-    skill_weight: float = P(
+    base: Num = P(0.5, "0-1", "Quality of an untrained, unmonitored team", ge=0, le=1)
+    skill_weight: Num = P(
         0.3, "0-1", "Quality added once training and experience close the skill gap", ge=0, le=1
     )
-    monitoring_weight: float = P(
+    monitoring_weight: Num = P(
         0.2, "0-1", "Quality added by full quality monitoring", ge=0, le=1
     )
-    monitoring_effort: float = P(
+    monitoring_effort: Num = P(
         0.0, "share", "Quality monitoring effort (0 none, 1 full double-checking)", ge=0, le=1
     )
-    monitoring_cost_usd_per_worker_month: float = P(
+    monitoring_cost_usd_per_worker_month: Num = P(
         0.0, "US$/worker-month", "Cost of full monitoring per member and employee", ge=0
     )
-    training_months: float = P(
+    training_months: Num = P(
         0.0, "months", "Training a new worker receives before she starts (counts as tenure for "
         "her skill)", ge=0, le=36,
     )
-    training_cost_usd_per_month: float = P(
+    training_cost_usd_per_month: Num = P(
         0.0, "US$/trainee-month", "Cost of training a new worker for a month", ge=0
     )
-    reputation_pull: float = P(
+    reputation_pull: Num = P(
         0.0, "share/month", "How far a unit's reputation moves toward its quality each month "
         "(0 = quality does not act)", ge=0, le=1,
     )
@@ -679,19 +756,19 @@ class Quality(Strict):
 class Staffing(Strict):
     """Hired staff: hiring to meet demand, turnover, urban migration and their skills."""
 
-    hire_share_of_gap: float = P(
+    hire_share_of_gap: Num = P(
         0.0, "share/month", "Share of the casual workers a unit needed this month that it hires "
         "as employees (0 = employees only replace leaving members)", ge=0, le=1,
     )
-    employee_attrition_annual_rate: float = P(
+    employee_attrition_annual_rate: Num = P(
         0.0, "1/year", "Employees leaving for other reasons (0 = employees stay)", ge=0, le=1
     )
-    trained_migration_annual_rate: float = P(
+    trained_migration_annual_rate: Num = P(
         0.0, "1/year", "Fully trained workers (members and employees) leaving for jobs in towns, "
         "on top of workforce.migration_annual_rate; scales with how far the skill gap is closed",
         ge=0, le=1,
     )
-    employee_skill_max: float = P(
+    employee_skill_max: Num = P(
         1.0, "x entry skill", "Skill an experienced employee reaches (1 = employees stay at the "
         "trained entry level)", ge=0.1,
     )

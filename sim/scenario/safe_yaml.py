@@ -4,7 +4,9 @@ Every failure becomes a ScenarioError naming the file."""
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -18,16 +20,71 @@ MAX_YAML_VALUES = 200_000
 into billions of values: the "billion laughs")."""
 
 
-def read_yaml(path: Path) -> dict[str, Any]:
-    """Read a YAML mapping with the safe loader, turning every failure into a ScenarioError."""
+def _kind(mode: int) -> str:
+    """What a file that is not a regular file is, for an error message."""
+    for test, name in ((stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a named pipe"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def not_regular_file(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a scenario file (missing, a folder, a device, a pipe, ...),
+    or None for an existing regular file. Follows symbolic links, as reading does."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "file not found"
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or exc}"
+    return None if stat.S_ISREG(mode) else f"is {_kind(mode)}, expected a YAML file"
+
+
+def read_limited(path: Path, limit: int = MAX_YAML_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes, or a ScenarioError.
+
+    Devices (``/dev/zero``, ``/dev/urandom``), pipes and folders are refused before any byte is
+    read: the file is opened without blocking (a FIFO would wait for a writer for ever), checked
+    on its descriptor to be a regular file (no race with a swap after a check by name), and
+    read for at most ``limit + 1`` bytes, so a file that grows or lies about its size is never
+    read whole."""
     f = str(path)
-    if not path.exists():
-        raise ScenarioError([(f, "", "file not found")])
-    if path.is_dir():
-        raise ScenarioError([(f, "", "is a directory, expected a YAML file")])
-    raw = path.read_bytes()
-    if len(raw) > MAX_YAML_BYTES:
-        raise ScenarioError([(f, "", f"file larger than {MAX_YAML_BYTES} bytes")])
+    why = not_regular_file(path)
+    if why is not None:
+        raise ScenarioError([(f, "", why)])
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise ScenarioError([(f, "", f"cannot read: {exc.strerror or exc}")]) from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise ScenarioError([(f, "", f"is {_kind(mode)}, expected a YAML file")])
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, limit + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise ScenarioError([(f, "", f"cannot read: {exc.strerror or exc}")]) from None
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise ScenarioError([(f, "", f"file larger than {limit} bytes")])
+    return b"".join(chunks)
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Read a YAML mapping with the safe loader, turning every failure into a ScenarioError.
+
+    Only a regular file of at most MAX_YAML_BYTES is read (see read_limited)."""
+    f = str(path)
+    raw = read_limited(path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -54,6 +111,12 @@ def read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
+def _shown_key(key: Any) -> str:
+    """A key quoted in a message, cut to about 40 characters (the file may not be a scenario)."""
+    text = str(key)
+    return f"'{text}'" if len(text) <= 40 else f"'{text[:18]}...{text[-18:]}'"
+
+
 class _AliasLimitedLoader(yaml.SafeLoader):
     """Safe loader that refuses alias-heavy documents (billion-laughs)."""
 
@@ -75,8 +138,9 @@ class _AliasLimitedLoader(yaml.SafeLoader):
                     continue
                 key = self.construct_object(key_node)
                 if key in seen:
+                    first = seen[key] + 1
                     raise yaml.constructor.ConstructorError(
-                        None, None, f"duplicate key '{key}' (first on line {seen[key] + 1})",
+                        None, None, f"duplicate key {_shown_key(key)} (first on line {first})",
                         key_node.start_mark,
                     )
                 seen[key] = key_node.start_mark.line

@@ -15,6 +15,7 @@ from pydantic import Field, field_validator, model_validator
 from sim.scenario.events import Event
 from sim.scenario.months import YearMonth, month_index, parse_year_month
 from sim.scenario.params import (
+    MAX_SEED,
     Assets,
     Clients,
     Closure,
@@ -23,6 +24,7 @@ from sim.scenario.params import (
     Finance,
     Formation,
     Infrastructure,
+    Int,
     Intermediary,
     Lines,
     Marketing,
@@ -41,7 +43,9 @@ class Scenario(Strict):
 
     name: str = Field("scenario", description="Short name used in outputs")
     description: str = Field("", description="What this scenario asks")
-    seed: int = Field(0, ge=0, description="Seed of the run's random streams")
+    seed: Int = Field(
+        0, ge=0, le=MAX_SEED, description="Seed of the run's random streams (a whole number)"
+    )
     start: YearMonth = Field("1999-01", description="First simulated month (YYYY-MM)")
     end: YearMonth = Field("2020-12", description="Last simulated month (YYYY-MM)")
     field_work: YearMonth = Field(
