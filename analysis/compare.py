@@ -53,6 +53,7 @@ from typing import Any
 
 import pandas as pd
 
+from analysis.runmany import replication_seeds as replication_seeds  # its old home, kept
 from analysis.runmany import run_jobs
 from analysis.sweep.design import make_design
 from analysis.sweep.outcomes import outcome_values
@@ -151,7 +152,8 @@ def _column_rank(column: str) -> tuple[int, int, str]:
     if column == "path":
         return (len(_FIRST) + len(SUMMARY_FIGURES) + 1, 0, "")
     figure, _, part = column.partition(".")
-    rank = list(SUMMARY_FIGURES).index(figure) if figure in SUMMARY_FIGURES else len(SUMMARY_FIGURES)
+    names = list(SUMMARY_FIGURES)
+    rank = names.index(figure) if figure in names else len(names)
     return (len(_FIRST) + rank, LINES.index(part) if part in LINES else len(LINES), part)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -66,6 +67,29 @@ def load_patterns(path: str | Path = PATTERNS_FILE) -> list[Pattern]:
 
 
 # --------------------------------------------------------------------------- metrics
+@cache
+def _by_id() -> dict[str, Pattern]:
+    return {p.id: p for p in load_patterns()}
+
+
+def field_figure(pattern_id: str) -> float:
+    """The observed figure of pattern ``pattern_id`` in ``analysis/patterns.yaml``: the one
+    place a Kerala field figure is written, so the report and ``sosim run`` quote it from here."""
+    try:
+        return _by_id()[pattern_id].observed
+    except KeyError:
+        raise KeyError(f"analysis/patterns.yaml has no pattern {pattern_id!r}") from None
+
+
+def field_context(pattern_id: str) -> str:
+    """The field work's words around pattern ``pattern_id`` (its ``context`` in
+    ``analysis/patterns.yaml``), for running text."""
+    context = _by_id()[pattern_id].context if pattern_id in _by_id() else None
+    if not context:
+        raise KeyError(f"analysis/patterns.yaml has no context for pattern {pattern_id!r}")
+    return context
+
+
 def _month(ym: str | int) -> pd.Timestamp:
     text = str(ym)
     return pd.Timestamp(f"{text}-01" if len(text) == 7 else f"{text}-01-01")

@@ -36,9 +36,9 @@ from sim.outputs import Recorder
 from sim.scenario import LINES, Scenario, add_months
 
 
-def _world_alias(name: str, writable: bool = False) -> property:
-    """A model attribute that reads (and, if ``writable``, writes) ``model.world.<name>``: the
-    old place of a world field, kept so that readers outside the mechanisms work unchanged."""
+def _world_alias(name: str) -> property:
+    """A model attribute that reads and writes ``model.world.<name>``: the old place of a world
+    field, kept so that code outside the mechanisms (tests, notebooks) works unchanged."""
 
     def get(model: SocialOutsourcingModel) -> Any:
         return getattr(model.world, name)
@@ -46,8 +46,7 @@ def _world_alias(name: str, writable: bool = False) -> property:
     def put(model: SocialOutsourcingModel, value: Any) -> None:
         setattr(model.world, name, value)
 
-    mode = "read and write" if writable else "read-only"
-    return property(get, put if writable else None, doc=f"``world.{name}`` ({mode}).")
+    return property(get, put, doc=f"``world.{name}`` (read and write).")
 
 
 class SocialOutsourcingModel(mesa.Model):
@@ -119,8 +118,9 @@ class SocialOutsourcingModel(mesa.Model):
 
     # ------------------------------------------------------------------ old names of world fields
     # The world's state lives in ``self.world`` (``sim.state.World``); these read it under the
-    # names the outputs, the dashboard, the analysis and notebooks have always used.
-    mission_active = _world_alias("mission_active", writable=True)
+    # names the outputs, the dashboard, the analysis and notebooks have always used (read and
+    # write, as before).
+    mission_active = _world_alias("mission_active")
     records_stock = _world_alias("records_stock")
     delay_extra = _world_alias("delay_extra")
     delay_shock_until = _world_alias("delay_shock_until")

@@ -21,6 +21,9 @@ from sim.mechanisms import assets, closure, payments, production, workforce
 from sim.scenario import LINES, Scenario, ScenarioError, add_months, month_index
 from sim.state import tally
 
+model_date = add_months
+"""The date of model step ``t`` as YYYY-MM (its old name; see ``sim.scenario.months``)."""
+
 if TYPE_CHECKING:
     from sim.model import SocialOutsourcingModel
 

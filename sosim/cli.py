@@ -61,10 +61,6 @@ def _load(path: Path, sets: list[str] | None, seed: int | None = None) -> Scenar
         raise  # unreachable
 
 
-def _fmt(value: float | None, pattern: str = "{:.1%}") -> str:
-    return "-" if value is None else pattern.format(value)
-
-
 def _num(x: float) -> str:
     """A figure for a table: thousands separated, otherwise three significant digits."""
     if x != x:  # NaN
@@ -74,18 +70,18 @@ def _num(x: float) -> str:
 
 FIELD_NOTES: dict[str, tuple[str, Callable[[float], str]]] = {
     # summary figure -> (pattern id in analysis/patterns.yaml, how to print the observed value)
-    "mean_member_earnings_field_work": ("member_earnings", lambda v: f"US${v:g}/month"),
-    "household_income_share_field_work": ("household_income_share", lambda v: f"{v:.0%}"),
-    "core_members_per_unit_field_work": ("core_members_per_unit", lambda v: f"{v:g}"),
-    "loans_repaid_share_field_work": ("initial_loans_repaid", lambda v: f"{v:.0%}"),
-    "public_orders_won_share_field_work": ("public_contracts_won", lambda v: f"{v:.0%}"),
+    "mean_member_earnings_field_work": ("member_earnings", lambda v: f" 2005-06: US${v:g}"),
+    "household_income_share_field_work": ("household_income_share", lambda v: f": {v:.0%}"),
+    "core_members_per_unit_field_work": ("core_members_per_unit", lambda v: f": ~{v:g}"),
+    "loans_repaid_share_field_work": ("initial_loans_repaid", lambda v: f": ~{v:.0%}"),
+    "public_orders_won_share_field_work": ("public_contracts_won", lambda v: f": ~{v:.0%}"),
 }
 
 
 def print_summary(summary: dict, elapsed: float | None = None) -> None:
     """A readable summary of one run, each field-work figure beside the one observed in Kerala
     (read from analysis/patterns.yaml, where each is written once with its source)."""
-    from analysis.report.field import field_figure
+    from analysis.patterns import field_figure
     from sim.columns import summary_lines
     from sim.scenario import LINES
 
@@ -103,7 +99,7 @@ def print_summary(summary: dict, elapsed: float | None = None) -> None:
         )
     t.add_row("[bold]all[/]", str(s["units_founded"]), str(s["units_alive_end"]))
     console.print(t)
-    notes = {column: f"(Kerala 2005-06: {fmt(field_figure(pattern))})"
+    notes = {column: f"(Kerala{fmt(field_figure(pattern))})"
              for column, (pattern, fmt) in FIELD_NOTES.items()}
     for label, value in summary_lines(s, notes):
         console.print(f"  {label:<62} {value}", highlight=False)
@@ -225,13 +221,15 @@ def sweep(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar")] = False,
 ) -> None:
     """Run a scenario sweep (grid, lhs, sobol, morris), streaming results; resumable."""
+    from analysis.runmany import BACKENDS
     from analysis.sweep import dry_run as estimate
     from analysis.sweep import load_sweep, run_sweep
     from sim.scenario import ScenarioError
 
     try:
-        if backend not in ("processes", "dask"):
-            raise ScenarioError([("--backend", "", f"expected processes or dask, got {backend}")])
+        if backend not in BACKENDS:
+            raise ScenarioError([("--backend", "", f"expected {' or '.join(BACKENDS)}, "
+                                  f"got {backend}")])
         sw = load_sweep(sweep_file)
         if dry_run:
             d = estimate(sw, workers=workers)

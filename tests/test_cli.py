@@ -224,3 +224,16 @@ def test_help_loads_neither_the_model_nor_the_analysis_layer():
     heavy = {"analysis", "sim", "pandas", "pyarrow", "plotly", "mesa", "pydantic", "numpy",
              "solara"}
     assert _loaded_in_fresh_process(run_help, heavy) == []
+
+
+def test_run_loads_no_plotting_or_screen_library():
+    """`sosim run` quotes the Kerala figures from analysis/patterns.yaml without pulling in the
+    report's plotting stack (plotly) or the dashboard's (solara): a run costs the model only."""
+    code = ("import sys; from typer.testing import CliRunner; from sosim.cli import app; "
+            f"r = CliRunner().invoke(app, ['run', {str(BASELINE)!r}, '--set', 'end=2000-06']); "
+            "assert r.exit_code == 0, r.output; assert 'Kerala' in r.output, r.output; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'plotly', 'solara'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

@@ -243,10 +243,10 @@ SUMMARY: tuple[SummaryFigure, ...] = (
                   label="initial loans repaid at field work", fmt="{:.1%}"),
     SummaryFigure("arrears_end_usd", "float", USD,
                   "unpaid invoices past their due month, last month",
-                  label="arrears at end / at field work", fmt="US$ {:,.0f}"),
+                  label="arrears at field work / at end", fmt="US$ {:,.0f}"),
     SummaryFigure("arrears_field_work_usd", "float", USD,
                   f"unpaid invoices past their due month, {FW}",
-                  label="arrears at end / at field work", fmt="US$ {:,.0f}"),
+                  label="arrears at field work / at end", fmt="US$ {:,.0f}"),
     SummaryFigure("public_orders_won_share", "float | None", SHARE,
                   "share of the public orders offered over the run that the units won"),
     SummaryFigure("public_orders_won_share_field_work", "float | None", SHARE,
@@ -267,6 +267,17 @@ SUMMARY: tuple[SummaryFigure, ...] = (
 """The summary figures, in the order ``sim.outputs.summarise`` returns them."""
 
 SUMMARY_FIGURES: dict[str, SummaryFigure] = {f.name: f for f in SUMMARY}
+
+PRINTED: tuple[str, ...] = (
+    "units_founded_by_2008", "survival_5y", "survival_10y", "closures_by_reason",
+    "mean_member_earnings_field_work", "household_income_share_field_work",
+    "core_members_per_unit_field_work", "loans_repaid_share_field_work",
+    "public_orders_won_share_field_work", "headcount_field_work", "headcount_end",
+    "revenue_field_work_year_usd", "arrears_field_work_usd", "arrears_end_usd",
+)
+"""The order in which ``sosim run`` prints the labelled figures (the reading order of the
+summary: founding, survival, earnings, money); exactly the figures that have a label."""
+assert set(PRINTED) == {f.name for f in SUMMARY if f.label is not None}
 
 MONTHLY_COLUMNS: dict[str, str] = {c.name: c.dtype for c in TIMESERIES.columns if not c.key}
 """Monthly series (``RunResult.timeseries`` columns) a sweep can keep, with their dtypes."""
@@ -317,15 +328,15 @@ def _value(figure: SummaryFigure, value: Any) -> str:
 def summary_lines(
     summary: Mapping[str, Any], notes: Mapping[str, str] | None = None
 ) -> list[tuple[str, str]]:
-    """The (label, value) lines ``sosim run`` prints for a summary, one per label in declared
+    """The (label, value) lines ``sosim run`` prints for a summary, one per label in ``PRINTED``
     order; figures sharing a label are joined by " / ". ``notes`` maps a figure name to a text
     appended to its line (e.g. the observed field figure to compare with)."""
     lines: dict[str, list[str]] = {}
-    for f in SUMMARY:
-        if f.label is not None:
-            lines.setdefault(f.label, []).append(_value(f, summary.get(f.name)))
-            if notes and f.name in notes:
-                lines[f.label][-1] += f"  {notes[f.name]}"
+    for f in (SUMMARY_FIGURES[name] for name in PRINTED):
+        assert f.label is not None
+        lines.setdefault(f.label, []).append(_value(f, summary.get(f.name)))
+        if notes and f.name in notes:
+            lines[f.label][-1] += f"  {notes[f.name]}"
     return [(label, " / ".join(values)) for label, values in lines.items()]
 
 
@@ -339,7 +350,7 @@ def glossary() -> str:
     out = [
         "# Outputs of a run",
         "",
-        "<!-- generated from sim/columns.py by `python -m sim.columns`; do not edit -->",
+        "<!-- generated from sim/columns/ by `python -m sim.columns`; do not edit -->",
         "",
         "`sosim run SCENARIO --out DIR` writes each table as `DIR/<table>.parquet` and the "
         "summary in `DIR/summary.json` (under `summary`, beside `seed`, `version` and the "

@@ -14,7 +14,7 @@ from analysis.report.field import field_figure, in_words
 from analysis.report.format import _lines, _quantile_band
 from analysis.report.load import RunSet
 from analysis.report.sections.common import _ends, _missing
-from sim.scenario import Assets, Formation, Scenario
+from sim.scenario import Assets, Formation, Scenario, month_index
 
 # where a folder keeps no resolved scenario, the model's own defaults (sim.scenario)
 DEFAULT_ASSETS = Assets()
@@ -40,8 +40,8 @@ def assets_section(rs: RunSet) -> Section:
             price0 = float(a.get("pc_price_usd", DEFAULT_ASSETS.pc_price_usd))
             change = float(a.get("pc_price_annual_change", DEFAULT_ASSETS.pc_price_annual_change))
             rate = float(a.get("depreciation_rate", DEFAULT_ASSETS.depreciation_rate))
-            y0, m0 = map(int, str(start).split("-"))
-            t_years = ((g["year"] - y0) * 12 + (12 - m0)) / 12.0  # December of each year
+            december = g["year"].map(lambda y, s=str(start): month_index(f"{int(y)}-12", s))
+            t_years = december / 12.0  # years from the start to December of each year
             price = price0 * (1 + change) ** t_years
             per_pc = g["asset_value"] / g["working_pcs"]
             ratio = (per_pc / price).clip(lower=1e-9)
