@@ -166,8 +166,8 @@ class Formation(Strict):
     )
     productivity_sigma: Num = P(
         0.285, "log units", "Spread of units' overall efficiency (management, organisation) "
-        "drawn at formation; 0 makes all units alike", "HA2010 - units differ; one performed "
-        "poorly; the spread is an assumption", ge=0, le=2,
+        "drawn at formation; 0 makes all units alike", "calibrated (analysis/calibrate.py, "
+        "analysis/calibration.json); HA2010: units differ, one performed poorly", ge=0, le=2,
     )
     education_years: list[Annotated[Num, Field(ge=0, le=30)]] = P(
         [12.0, 15.0],
@@ -201,11 +201,15 @@ class Mission(Strict):
         "share",
         "Share of public orders a state ruling lets agencies give directly to the "
         "mission while it is active (the rest are open tenders)",
+        "calibrated (analysis/calibrate.py, analysis/calibration.json); HA2010: a state "
+        "ruling allows direct orders, ~70 % of local-government IT contracts went to the units",
         ge=0,
         le=1,
     )
     consortium_max_units: Int = P(
-        4, "units", "Most units the mission combines into one consortium bid", "HA2010", ge=1
+        4, "units", "Most units the mission combines into one consortium bid",
+        "assumption - HA2010: the mission assembles consortium bids from several units; it "
+        "gives no number; 4 is our choice", ge=1
     )
     school_reassign_prob: Num = P(
         0.15,
@@ -235,10 +239,19 @@ class Line(Strict):
     price_usd: Num = P(1.0, "US$/output unit", "Price social enterprises charge", ge=0)
     output_per_person: Num = P(10.0, "output units/person-month", "Labour productivity", gt=0)
     output_per_pc: Num = P(10.0, "output units/PC-month", "Output one working PC supports", gt=0)
-    initial_pcs: Int = P(7, "PCs", "PCs bought at formation", "HA2010 - about 7", ge=0)
-    max_pcs: Int = P(12, "PCs", "Most PCs a unit expands to", "HA2010 - ~10 after 2-3 years", ge=0)
+    initial_pcs: Int = P(
+        7, "PCs", "PCs bought at formation", "HA2010 - the initial ~US$5,500 buys about 7 "
+        "computers; the lines' defaults differ (kerala_baseline.yaml)", ge=0
+    )
+    max_pcs: Int = P(
+        12, "PCs", "Most PCs a unit expands to", "assumption - HA2010: ~10 PCs after 2-3 years "
+        "(a level reached, not a ceiling); 12 is above it; the lines' defaults differ "
+        "(kerala_baseline.yaml)", ge=0
+    )
     other_assets_usd: Num = P(
-        800.0, "US$", "Software, printer and furniture bought at formation", "HA2010", ge=0
+        800.0, "US$", "Software, printer and furniture bought at formation",
+        "assumption - HA2010: the initial ~US$5,500 buys about 7 computers, software and a "
+        "printer; it gives no split", ge=0
     )
     fixed_cost_usd: Num = P(40.0, "US$/month", "Rent, power, consumables", ge=0)
     casual_pay_share: Num = P(
@@ -327,7 +340,9 @@ class Digitisation(Strict):
         1500, "thousand records/month", "New paper records added to the stock", ge=0
     )
     orders_per_month: Num = P(
-        79.7, "orders/month", "Public digitisation orders issued when the stock is full", ge=0
+        79.7, "orders/month", "Public digitisation orders issued when the stock is full",
+        "calibrated (analysis/calibrate.py, analysis/calibration.json)",
+        ge=0,
     )
     mean_order_size: Num = P(400, "thousand records", "Mean order size (lognormal)", gt=0)
     order_size_sigma: Num = P(0.8, "log units", "Spread of order size", ge=0, le=3)
@@ -345,11 +360,13 @@ class Schools(Strict):
         726,
         "students",
         "Students trained per school a month",
-        "HA2010 - 485 in the example unit; mean is an assumption",
+        "calibrated (analysis/calibrate.py, analysis/calibration.json); HA2010's example "
+        "training unit trained 485 students in 2004/05",
         gt=0,
     )
     students_sigma: Num = P(
-        0.582, "log units", "Spread of school sizes (lognormal around the mean)", ge=0, le=2
+        0.582, "log units", "Spread of school sizes (lognormal around the mean)",
+        "calibrated (analysis/calibrate.py, analysis/calibration.json)", ge=0, le=2,
     )
     min_students: Num = P(
         20.0, "students", "Fewest students a school trains a month (floor of the lognormal draw)",
@@ -363,12 +380,18 @@ class Schools(Strict):
 class HardwareDemand(Strict):
     """Public PC orders and annual maintenance contracts."""
 
-    orders_per_month: Num = P(5.55, "orders/month", "Public PC purchase orders", ge=0)
+    orders_per_month: Num = P(
+        5.55, "orders/month", "Public PC purchase orders",
+        "calibrated (analysis/calibrate.py, analysis/calibration.json)", ge=0
+    )
     mean_order_size: Num = P(8, "PCs", "Mean PCs per order", gt=0)
     deadline_months: Int = P(3, "months", "Months to deliver", ge=1)
     amc_per_month: Num = P(0.5, "contracts/month", "New maintenance contracts offered", ge=0)
     amc_usd_per_month: Num = P(60, "US$/month", "Value of one maintenance contract", ge=0)
-    amc_months: Int = P(12, "months", "Length of a maintenance contract", "HA2010 - annual", ge=1)
+    amc_months: Int = P(
+        12, "months", "Length of a maintenance contract",
+        "HA2010 - hardware units sell annual maintenance contracts", ge=1,
+    )
 
 
 class Demand(Strict):
@@ -390,10 +413,15 @@ class Contracting(Strict):
         3.5,
         "x social price",
         "Private firms' bid relative to the social enterprise's",
-        "HA2010 - US$30-40k private bids vs US$10k",
+        "assumption - HA2010: private bids of US$30,000-40,000 against the social "
+        "enterprise's US$10,000 on one contract (3-4x); 3.5 is the midpoint",
         ge=0,
     )
-    win_intercept: Num = P(-5.25, "logit", "Tender win log-odds at equal price", le=20, ge=-20)
+    win_intercept: Num = P(
+        -5.25, "logit", "Tender win log-odds at equal price",
+        "calibrated (analysis/calibrate.py, analysis/calibration.json)",
+        le=20, ge=-20,
+    )
     win_price_coef: Num = P(2.0, "logit per log price ratio", "Weight of price advantage", ge=0)
     win_reputation_coef: Num = P(2.0, "logit per unit reputation", "Weight of reputation", ge=0)
     win_capacity_coef: Num = P(1.0, "logit", "Weight of being able to do the whole order", ge=0)
@@ -412,13 +440,16 @@ class Payments(Strict):
     """When clients pay."""
 
     terms_months: Int = P(
-        1, "months", "Contractual payment term", "MSMED Act 2006 s.15: <= 45 days", ge=0, le=12
+        1, "months", "Contractual payment term", "assumption - MSMED Act 2006 ss.15-16: "
+        "pay within 15 days, or an agreed date <= 45 days; 1 month, the model's step, is "
+        "within that", ge=0, le=12
     )
     public_mean_delay_months: Num = P(
         4.0,
         "months",
         "Mean delay past terms of a public client (each client draws its own)",
-        "HA2010 - 3, 6, even 12 months late",
+        "assumption - HA2010: public clients pay 3, 6, even 12 months late; it gives no "
+        "mean; 4 is our choice toward the common end (clients draw their own around it)",
         ge=0,
         le=60,
     )
@@ -440,12 +471,14 @@ class Finance(Strict):
         0.5,
         "share",
         "Share of accumulated depreciation kept back to replace IT assets",
-        "HA2010 - units set money aside for reinvestment; share is an assumption",
+        "assumption - HA2010: units set money aside for continual reinvestment; it gives "
+        "no share",
         ge=0,
         le=1,
     )
     payout_share: Num = P(
-        0.821, "share", "Share of free cash paid to members a month", ge=0, le=1
+        0.821, "share", "Share of free cash paid to members a month",
+        "calibrated (analysis/calibrate.py, analysis/calibration.json)", ge=0, le=1,
     )
     max_member_pay_usd: Num = P(120, "US$/month", "Most a member draws a month", ge=0)
     prepay_share: Num = P(
@@ -459,14 +492,16 @@ class Finance(Strict):
         45,
         "US$/member-month",
         "Member pay at which a unit starts prepaying its loan",
-        "HA2010 - average earnings US$45",
+        "assumption - HA2010 gives no prepayment rule; the threshold is set at its average "
+        "member earnings, US$45 a month",
         ge=0,
     )
     pawn_usd_per_member: Num = P(
         60,
         "US$/member",
         "Gold a member can pawn to bridge a cash gap",
-        "HA2010 - members pawned gold to meet instalments",
+        "assumption - HA2010: some members pawned gold to meet loan instalments; it gives "
+        "no amount",
         ge=0,
     )
     pawn_monthly_interest: Num = P(0.015, "1/month", "Interest on pawn loans", ge=0, le=1)
@@ -476,11 +511,12 @@ class Finance(Strict):
     further_loan_term_months: Int = P(36, "months", "Term of a reinvestment loan", ge=1)
     further_loan_max_balance_usd: Num = P(
         1610, "US$", "A unit in good standing may borrow again while its loan balance is at "
-        "most this", "HA2010 - at least a third took further loans to update or expand IT; "
-        "the threshold is an assumption", ge=0,
+        "most this", "calibrated (analysis/calibrate.py, analysis/calibration.json); HA2010: at "
+        "least a third took further loans to update or expand IT", ge=0,
     )
     max_further_loan_usd: Num = P(
-        2500, "US$", "Largest reinvestment loan", "HA2010 - further ~US$2,500", ge=0
+        2500, "US$", "Largest reinvestment loan",
+        "HA2010 - after 2-3 years a further ~US$2,500 (savings or a new loan)", ge=0
     )
 
 
@@ -494,6 +530,7 @@ class Workforce(Strict):
         0.197,
         "share",
         "Chance a leaver is replaced by a new member (else by an employee)",
+        "calibrated (analysis/calibrate.py, analysis/calibration.json)",
         ge=0,
         le=1,
     )
@@ -520,13 +557,19 @@ class Workforce(Strict):
     skill_max: Num = P(1.6, "x entry skill", "Skill of an experienced member", ge=1)
     entry_skill: Num = P(
         1.0, "x trained entry skill", "Skill of a new worker; below 1 is a skills gap at entry "
-        "that training and experience close over months", "domain brief - rural KPO skills gap",
+        "that training and experience close over months", "assumption - 1, no gap: Kerala's "
+        "members had 12-15 years of schooling (HA2010); presets set it below 1 for the rural "
+        "KPO skills gap (domain brief)",
         gt=0, le=1,
     )
     skill_months: Num = P(18, "months", "Time scale of learning on the job", gt=0)
-    rotation_months: Int = P(18, "months", "Leader/deputy/secretary roles rotate", "HA2010", ge=1)
+    rotation_months: Int = P(
+        18, "months", "Leader/deputy/secretary roles rotate",
+        "assumption - HA2010: roles rotate every 1-2 years; 18 months is the midpoint", ge=1,
+    )
     other_income_usd: Num = P(
-        42.2, "US$/month", "Median income of the rest of a member's household (lognormal)", gt=0
+        42.2, "US$/month", "Median income of the rest of a member's household (lognormal)",
+        "calibrated (analysis/calibrate.py, analysis/calibration.json)", gt=0,
     )
     other_income_sigma: Num = P(0.7, "log units", "Spread of other household income", ge=0, le=3)
 
@@ -538,7 +581,8 @@ class Assets(Strict):
         550,
         "US$",
         "Price of a PC in 1999",
-        "HA2010 - ~7 PCs from US$5,500 with software and printer",
+        "assumption - HA2010: ~US$5,500 buys about 7 computers, software and a printer "
+        "(so under ~US$785 a PC); it gives no PC price",
         gt=0,
     )
     pc_price_annual_change: Num = P(
@@ -548,12 +592,14 @@ class Assets(Strict):
         0.40,
         "1/year",
         "Declining-balance depreciation of IT assets",
-        "Income Tax Act: 40% a year on written-down value",
+        "Income Tax Act: 40% a year on written-down value (60% before 2017-18)",
         ge=0,
         le=1,
     )
     failure_scale_months: Num = P(
-        66, "months", "Weibull scale of PC life", "Companies Act Sch. II: 3-6 years", gt=0
+        66, "months", "Weibull scale of PC life", "assumption - Companies Act Sch. II: "
+        "useful life 3 years (desktops), 6 (servers); HA2010: IT assets worth near zero in "
+        "~5 years; with shape 3 the mean life is ~59 months", gt=0
     )
     failure_shape: Num = P(3.0, "-", "Weibull shape (ageing) of PC life", gt=0)
     expand_utilisation: Num = P(
@@ -576,11 +622,13 @@ class Marketing(Strict):
         0.104,
         "1/month",
         "Chance a month that an under-used unit starts marketing itself",
+        "calibrated (analysis/calibrate.py, analysis/calibration.json)",
         ge=0,
         le=1,
     )
     idle_utilisation: Num = P(
-        0.922, "share", "Utilisation below which a unit looks for work", ge=0, le=1
+        0.922, "share", "Utilisation below which a unit looks for work",
+        "calibrated (analysis/calibrate.py, analysis/calibration.json)", ge=0, le=1,
     )
     cost_usd: Num = P(10, "US$/month", "Cost of marketing", ge=0)
     private_order_size_sigma: Num = P(
@@ -621,13 +669,15 @@ class Intermediary(Strict):
         "flag",
         "While active, the intermediary sells private (domestic and foreign) clients' work and "
         "passes it to its units; otherwise only self-marketing units reach those clients",
-        "HBS case 09-095 - DDD's headquarters found clients abroad",
+        "assumption - off, as in Kerala: the mission brokered public work (HA2010); "
+        "presets switch it on for a parent that finds private clients",
     )
     donor_usd_per_worker_month: Num = P(
         0.0,
         "US$/worker-month",
         "Donor money paid to a unit per member and employee while the intermediary is active",
-        "HBS case 09-095 - donors paid for DDD's social mission; the amount is an assumption",
+        "assumption - 0: no donor money in Kerala beyond the formation grant; HBS case "
+        "09-095: donors paid for DDD's social mission, no amount per worker",
         ge=0,
     )
     social_cost_usd_per_worker_month: Num = P(
@@ -635,7 +685,8 @@ class Intermediary(Strict):
         "US$/worker-month",
         "Cost of the social mission (scholarships, health, training allowances) per member "
         "and employee",
-        "HBS case 09-095 - DDD staff study on scholarships; the amount is an assumption",
+        "assumption - 0: Kerala's units carry no separate social-mission costs; HBS case "
+        "09-095: donors paid for DDD's social mission, no cost per worker",
         ge=0,
     )
 
