@@ -104,9 +104,16 @@ class SocialOutsourcingModel(mesa.Model):
         return v
 
     def set_config(self, scenario: Scenario) -> None:
-        """Replace the parameters from this month on (dated ``set`` events)."""
+        """Replace the parameters from this month on (dated ``set`` events). Most parameters are
+        read each month; the two that are drawn into the world at the start follow here: public
+        clients' mean delays and the formation plan. (Those that cannot change during a run are
+        refused at validation: ``sim.scenario.events.FIXED_DURING_RUN``.)"""
+        before = self.config
         self.config = scenario
         self._line_params.clear()
+        demand.follow_delay_mean(self, before.payments.public_mean_delay_months)
+        if scenario.formation.schedule != before.formation.schedule:
+            formation.replan(self, before.formation.schedule)
 
     @staticmethod
     def line_name(code: int) -> str:

@@ -59,6 +59,23 @@ def init_clients(model: SocialOutsourcingModel) -> None:
     model.world.agencies = np.flatnonzero(C.kind == AGENCY)
 
 
+def follow_delay_mean(model: SocialOutsourcingModel, before: float) -> None:
+    """A dated ``set`` of ``payments.public_mean_delay_months``: each public client's own mean
+    delay scales with the new mean (its place in the spread kept), for invoices issued from this
+    month on; from a mean of 0 (everyone paid on time) the delays are drawn afresh, from a stream
+    of their own so that runs without the change draw exactly as before."""
+    cfg = model.config.payments
+    after = cfg.public_mean_delay_months
+    if after == before:
+        return
+    C = model.C
+    if before > 0:
+        C.mean_delay = C.mean_delay * (after / before)
+    else:
+        shape = cfg.client_delay_shape
+        C.mean_delay = model.rng_for("clients.delay_reset").gamma(shape, after / shape, size=C.n)
+
+
 def _lognormal(rng: np.random.Generator, mean: float, sigma: float, n: int) -> np.ndarray:
     mu = np.log(mean) - sigma**2 / 2
     return np.exp(mu + sigma * rng.standard_normal(n))

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.mechanisms import assets, intermediary, ledger, workforce
-from sim.scenario import LINES, month_index
+from sim.scenario import LINES, add_months, month_index
 
 if TYPE_CHECKING:
     from sim.model import SocialOutsourcingModel
@@ -34,6 +34,42 @@ def plan(model: SocialOutsourcingModel) -> dict[int, list[int]]:
                 if 0 <= k < cfg.months:
                     out.setdefault(k, []).append(code)
     return out
+
+
+def replan(model: SocialOutsourcingModel, before: dict[str, dict[int, int]]) -> None:
+    """A dated ``set`` of ``formation.schedule``: from this month on, the plan follows the new
+    schedule. A line-year whose count is unchanged keeps its planned months; one whose count
+    changed gets its new count, less the units already planned before this month, at months drawn
+    within what is left of that year (from a stream of its own, so runs without the change draw
+    exactly as before). Years already past are not reopened."""
+    cfg = model.config
+    after = cfg.formation.schedule
+    rng = model.rng_for("formation.replan")
+    t = model.t
+    out: dict[int, list[int]] = {}
+    planned_before: dict[tuple[int, int], int] = {}
+    for k, codes in model.formation_plan.items():
+        year = int(add_months(cfg.start, k)[:4])
+        for code in codes:
+            line = LINES[code]
+            same = before.get(line, {}).get(year, 0) == after.get(line, {}).get(year, 0)
+            if k < t or same:
+                out.setdefault(k, []).append(code)
+            if k < t:
+                planned_before[code, year] = planned_before.get((code, year), 0) + 1
+    for code, line in enumerate(LINES):
+        old, new = before.get(line, {}), after.get(line, {})
+        for year in sorted(set(old) | set(new)):
+            if old.get(year, 0) == new.get(year, 0):
+                continue
+            first = max(month_index(f"{year:04d}-01", cfg.start), t)
+            last = min(month_index(f"{year:04d}-12", cfg.start), cfg.months - 1)
+            count = new.get(year, 0) - planned_before.get((code, year), 0)
+            if first > last or count <= 0:
+                continue
+            for k in np.sort(rng.integers(first, last + 1, size=count)):
+                out.setdefault(int(k), []).append(code)
+    model.formation_plan = {k: sorted(out[k]) for k in sorted(out)}
 
 
 def form(model: SocialOutsourcingModel) -> np.ndarray:

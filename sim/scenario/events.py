@@ -55,6 +55,55 @@ class SetValues(EventBase):
     values: dict[str, Any] = Field(description="dotted.path: new value")
 
 
+FIXED_DURING_RUN: dict[str, str] = {
+    "name": "a label of the run, not a parameter of the world",
+    "description": "a label of the run, not a parameter of the world",
+    "seed": "the run's random streams are seeded once, when the run is built",
+    "start": "the horizon is fixed when the run is built",
+    "end": "the horizon is fixed when the run is built (cut a run short with --set end=...)",
+    "field_work": "the survey month is read by summaries of the whole run, not month by month",
+    "events": "dated events are scheduled when the run is built; add them to the scenario",
+    "mission.active_at_start": "the state at the start; use a mission_withdraws or "
+    "mission_returns event to change it later",
+    "intermediary.kind": "who the intermediary is stays fixed for a run; use a "
+    "mission_withdraws event to take it away",
+    "demand.public_agencies": "the public clients are created once, at the start",
+    "demand.schools.pool_size": "the schools are created once, at the start",
+    "demand.schools.mean_students": "schools' sizes are drawn once, at the start",
+    "demand.schools.students_sigma": "schools' sizes are drawn once, at the start",
+    "demand.schools.min_students": "schools' sizes are drawn once, at the start",
+    "payments.client_delay_shape": "the spread of clients' own delays is drawn once, at the "
+    "start (payments.public_mean_delay_months may change: clients' delays scale with it)",
+    **{
+        f"lines.{line}.output_unit": "a label of the output unit, not a parameter of the world"
+        for line in ("training", "data_entry", "hardware")
+    },
+}
+"""Parameters a dated ``set`` event may not change, each with the reason (scenario validation
+refuses such an event, naming the parameter). Every other parameter takes effect from the
+event's month: most are read each month, and the two drawn into the world at the start follow
+the change (``SocialOutsourcingModel.set_config``). ``tests/test_settable.py`` proves both."""
+
+
+def fixed_paths_touched(key: str, value: Any) -> list[str]:
+    """The parameters of ``FIXED_DURING_RUN`` that setting ``key`` to ``value`` would change
+    (a key may name a whole section, given as a mapping)."""
+    touched = []
+    for path in FIXED_DURING_RUN:
+        if key == path or key.startswith(path + "."):
+            touched.append(path)
+        elif path.startswith(key + ".") and isinstance(value, dict):
+            sub: Any = value
+            for part in path[len(key) + 1 :].split("."):
+                sub = sub.get(part, _MISSING) if isinstance(sub, dict) else _MISSING
+            if sub is not _MISSING:
+                touched.append(path)
+    return touched
+
+
+_MISSING = object()
+
+
 Event = Annotated[
     MissionWithdraws | MissionReturns | PaymentDelayShock | DigitisationDrive | SetValues,
     Field(discriminator="do"),

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from sim.scenario.errors import ScenarioError, validation_problems
-from sim.scenario.events import SetValues
+from sim.scenario.events import FIXED_DURING_RUN, SetValues, fixed_paths_touched
 from sim.scenario.merge import parse_override, resolve_file, set_dotted
 from sim.scenario.schema import Scenario
 
@@ -24,6 +24,13 @@ def validate_data(data: dict[str, Any], file: str = "<scenario>") -> Scenario:
     for i, ev in enumerate(scenario.events):
         if isinstance(ev, SetValues):
             for key, value in ev.values.items():
+                fixed = fixed_paths_touched(key, value)
+                for path in fixed:
+                    problems.append((file, f"events.{i}.values.{key}",
+                                     f"{path} cannot change during a run: "
+                                     f"{FIXED_DURING_RUN[path]}"))
+                if fixed:
+                    continue
                 trial = scenario.model_dump(mode="json", exclude={"events"})
                 set_dotted(trial, key, value)
                 try:
