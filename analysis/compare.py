@@ -61,6 +61,7 @@ from analysis.sweep.plan import Plan, _digest
 from analysis.sweep.plan import run_key as sweep_run_key
 from analysis.sweep.spec import Outcomes, ParameterSpec, Sweep, SweepSpec
 from analysis.sweep.store import _PART, RunStore
+from sim import atomic
 from sim.columns import SUMMARY_FIGURES
 from sim.scenario import LINES, Scenario, ScenarioError, load_scenario
 
@@ -370,7 +371,6 @@ def run_comparison(
         if progress:
             progress(len(rows), plan.total)
     workers = max(1, min(len(todo), workers or os.cpu_count() or 1))
-    last_flush = time.monotonic()
     try:
         with contextlib.closing(run_jobs(run_one, todo, workers=workers,
                                          heartbeat=1.0)) as results:
@@ -382,11 +382,7 @@ def run_comparison(
                     rows[result["row"]["run"]] = result["summary"]
                     if progress:
                         progress(len(rows), plan.total)
-                if store.pending >= PART_SIZE or (
-                    store.pending and time.monotonic() - last_flush >= FLUSH_SECONDS
-                ):
-                    store.flush()
-                    last_flush = time.monotonic()
+                store.flush_when_due(PART_SIZE, FLUSH_SECONDS)
     finally:
         store.flush()  # whatever finished is committed, also on Ctrl-C
     runs = runs_table([rows[i] for i in sorted(rows)], labels)
@@ -404,13 +400,10 @@ def run_comparison(
         ],
         "layout": LAYOUT,
     }
-    tmp = out / ".compare.json.tmp"
-    tmp.write_text(json.dumps(manifest, indent=2) + "\n")
-    tmp.replace(out / "compare.json")
+    text = json.dumps(manifest, indent=2) + "\n"
+    atomic.write_file(out / "compare.json", lambda tmp: tmp.write_text(text))
     return runs
 
 
 def _write_atomic_parquet(df: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    df.to_parquet(tmp, index=False)
-    tmp.replace(path)
+    atomic.write_file(path, lambda tmp: df.to_parquet(tmp, index=False))

@@ -27,6 +27,7 @@ from analysis.report.sections import (
     survival_section,
     tenure_section,
 )
+from sim import atomic
 
 
 def build(rs: RunSet) -> Report:
@@ -178,9 +179,8 @@ def build_report(
     rs = load(root)
     report = build(rs)
     path = Path(out) if out is not None else rs.root / "report.html"
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(render(report), encoding="utf-8")
-    tmp.replace(path)
+    html = render(report)
+    atomic.write_file(path, lambda tmp: tmp.write_text(html, encoding="utf-8"))
     for fmt in formats:
         export_figures(report.figures(), rs.root / "figures", fmt)
     return path, report

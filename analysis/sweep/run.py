@@ -46,7 +46,6 @@ def run_sweep(
     jobs = plan.jobs(skip=done)
     ran = 0
     bar = _Progress(todo, store.failed, enabled=progress, title=sweep.spec.name)
-    last_flush = time.monotonic()
     try:
         with bar, contextlib.closing(run_jobs(execute, jobs, backend, workers, scheduler,
                                               heartbeat=1.0)) as results:
@@ -56,11 +55,7 @@ def run_sweep(
                     store.add(result)
                     ran += 1
                     bar.advance(failed=result["row"]["status"] != "ok")
-                if store.pending >= part_size or (
-                    store.pending and time.monotonic() - last_flush >= flush_seconds
-                ):
-                    store.flush()
-                    last_flush = time.monotonic()
+                store.flush_when_due(part_size, flush_seconds)
     finally:
         store.flush()  # whatever finished is committed, also on Ctrl-C
     return SweepReport(Path(out), plan.total, store.recorded, len(done), store.failed, ran,

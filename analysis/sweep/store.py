@@ -47,6 +47,7 @@ class RunStore:
         self.monthly_schema = plan.monthly_schema()
         self.param_names = plan.design.names
         self.next_part = 0
+        self._last_flush = time.monotonic()
         self.parts: list[dict[str, Any]] = []
         self._rows: list[dict[str, Any]] = []
         self._monthly: list[tuple[int, dict[str, Any]]] = []
@@ -120,6 +121,14 @@ class RunStore:
     def pending(self) -> int:
         return len(self._rows)
 
+    def flush_when_due(self, part_size: int, seconds: float) -> None:
+        """Commit the buffered runs once there are ``part_size`` of them, or ``seconds`` after
+        the last commit, whichever comes first (so a long run loses little on a crash)."""
+        if self.pending >= part_size or (
+            self.pending and time.monotonic() - self._last_flush >= seconds
+        ):
+            self.flush()
+
     def flush(self) -> None:
         """Commit the buffered runs as one part (see the module docstring for the protocol)."""
         if not self._rows:
@@ -148,6 +157,7 @@ class RunStore:
                            "failed": sum(r["status"] != "ok" for r in self._rows)})
         self.next_part += 1
         self._rows, self._monthly = [], []
+        self._last_flush = time.monotonic()
         self._write_manifest()
 
     def _monthly_table(self, ms: list[dict[str, Any]]) -> pa.Table:
