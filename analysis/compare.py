@@ -265,8 +265,7 @@ def run_one(job: CompareJob) -> dict[str, Any]:
     stored = _stored(path, ckey)
     if stored is None:
         res: Any = run(job.scenario, seed=job.seed)
-        outputs.write(res, path, __version__)
-        (path / KEY_FILE).write_text(ckey + "\n")
+        outputs.write(res, path, __version__, extra={KEY_FILE: ckey + "\n"})
     else:
         res = SimpleNamespace(summary=stored.get("summary") or {}, scenario=job.scenario,
                               timeseries=pd.read_parquet(path / "timeseries.parquet"))

@@ -5,8 +5,10 @@ atomically (temporary folder, then rename) so that an interrupted write leaves n
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -309,23 +311,108 @@ def headcount(row: pd.Series) -> int:
     return int(row["core_members"] + row["employees"] + row["casual_workers"])
 
 
+RUN_FILES: tuple[str, ...] = (*(f"{t}.parquet" for t in TABLES), "summary.json")
+"""The files ``write`` puts in a run folder (beside any ``extra`` files it is given)."""
+
+_LEGACY_NAMES = frozenset(RUN_FILES) | {".compare-key"}
+"""What a run folder held before summary.json listed its files (``analysis.compare`` wrote
+``.compare-key`` beside the tables): such a folder, and nothing else, counts as the project's."""
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _manifest(folder: Path, names: list[str]) -> dict[str, dict[str, Any]]:
+    """Size and SHA-256 of each named file in ``folder`` (summary.json's ``files``)."""
+    return {n: {"bytes": (folder / n).stat().st_size, "sha256": _sha256(folder / n)}
+            for n in sorted(names)}
+
+
+def foreign_file(out: Path) -> str | None:
+    """The first entry (sorted by name) of an existing folder ``out`` that a run did not write,
+    or ``None`` when every entry is the project's: the files listed, with their sizes and
+    hashes, in its summary.json's ``files`` (or, for a folder written before that list, only
+    the names a run folder held then, with a summary.json that reads as a run's)."""
+    entries = sorted(out.iterdir(), key=lambda p: p.name)
+    if not entries:
+        return None
+    try:
+        meta = json.loads((out / "summary.json").read_text())
+        if not isinstance(meta, dict):
+            raise ValueError
+    except (OSError, ValueError):
+        meta = None
+    files = meta.get("files") if meta is not None else None
+    for p in entries:
+        if p.is_symlink() or not p.is_file():
+            return p.name
+        if p.name == "summary.json":
+            if meta is None or not {"version", "seed", "summary", "scenario"} <= set(meta):
+                return p.name
+            continue
+        if isinstance(files, dict):
+            want = files.get(p.name)
+            if (not isinstance(want, dict) or want.get("bytes") != p.stat().st_size
+                    or want.get("sha256") != _sha256(p)):
+                return p.name
+        elif p.name not in _LEGACY_NAMES:
+            return p.name
+    if meta is None:
+        return entries[0].name  # run tables without their summary.json: not a whole run
+    return None
+
+
 def check_out(out: str | Path) -> None:
-    """Refuse an ``--out`` folder that a run may not replace: a file, or a folder holding
-    anything but an earlier run (replacing it would delete the user's files)."""
+    """Refuse, before any work, an ``--out`` folder that a run may not replace or cannot write:
+    the current folder, a file, a folder holding anything a run did not write (replacing it
+    would delete the user's files; see ``foreign_file``), or a place whose parent cannot be
+    made or written (the new folder is built beside it and renamed into place)."""
     out = Path(out)
-    if not out.exists():
-        return
-    if not out.is_dir():
+    if out.resolve() == Path.cwd().resolve():
+        raise ScenarioError([(str(out), "--out", "is the current folder; name a new folder or "
+                              "an earlier run's folder")])
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
         raise ScenarioError([(str(out), "--out", "exists and is not a directory")])
-    if any(out.iterdir()) and not (out / "summary.json").is_file():
-        raise ScenarioError([(str(out), "--out", "exists and is not a run folder (it has files "
-                              "but no summary.json); choose another folder")])
+    if out.exists():
+        first = foreign_file(out)
+        if first is not None:
+            raise ScenarioError([(str(out), "--out", f"holds {first!r}, which no run wrote "
+                                  "there; a run replaces only its own folder: choose another "
+                                  "folder")])
+    check_writable(out.absolute().parent, out)
 
 
-def write(res: RunResult, out: str | Path, version: str) -> Path:
-    """Write the tables as Parquet and summary.json into ``out``, replacing it atomically: the
-    folder is built under a hidden temporary name and renamed into place, so a reader sees the
-    old folder, the new one, or none, never part of one (also after SIGKILL)."""
+def check_writable(folder: str | Path, out: str | Path | None = None) -> None:
+    """Refuse (naming ``out``, default ``folder``) a ``folder`` that cannot be made or written:
+    its nearest existing ancestor (or itself) must be a folder in which a probe folder can be
+    made and removed, so that a read-only folder or file system is found before any work."""
+    folder = Path(folder).absolute()
+    out = folder if out is None else out
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise ScenarioError([(str(out), "--out", f"cannot be made: {folder} is not a folder")])
+    try:
+        probe = Path(tempfile.mkdtemp(prefix=".sosim-probe-", dir=folder))
+        probe.rmdir()
+    except OSError as exc:
+        raise ScenarioError([(str(out), "--out", f"cannot be written: {folder}: "
+                              f"{exc.strerror or exc}")]) from None
+
+
+def write(res: RunResult, out: str | Path, version: str,
+          extra: dict[str, str] | None = None) -> Path:
+    """Write the tables as Parquet and summary.json (plus ``extra``: file name -> text) into
+    ``out``, replacing it atomically: the folder is built under a hidden temporary name and
+    renamed into place, so a reader sees the old folder, the new one, or none, never part of
+    one (also after SIGKILL). summary.json's ``files`` lists every other file with its size and
+    SHA-256, so that a later run replaces this folder only while it holds nothing else
+    (``check_out``, called first)."""
     out = Path(out)
     check_out(out)
     tmp = atomic.temp_dir(out)
@@ -333,11 +420,14 @@ def write(res: RunResult, out: str | Path, version: str) -> Path:
         for name, df in res.tables().items():
             table = pa.Table.from_pandas(df, preserve_index=False)
             pq.write_table(table, tmp / f"{name}.parquet", compression="zstd")
+        for name, text in (extra or {}).items():
+            (tmp / name).write_text(text)
         meta = {
             "version": version,
             "seed": res.seed,
             "summary": res.summary,
             "scenario": res.scenario.model_dump(mode="json"),
+            "files": _manifest(tmp, [p.name for p in tmp.iterdir()]),
         }
         (tmp / "summary.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
         atomic.replace_dir(tmp, out)

@@ -51,6 +51,13 @@ def fail(error: ScenarioError) -> None:
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
+def check_writable(out: Path) -> None:
+    """Raise ScenarioError (one line) if the folder ``out`` cannot be made or written."""
+    from sim.outputs import check_writable as check
+
+    check(out)
+
+
 def _load(path: Path, sets: list[str] | None, seed: int | None = None) -> Scenario:
     from sim.scenario import ScenarioError, load_scenario
 
@@ -245,6 +252,7 @@ def sweep(
             return
         if out is None:
             raise ScenarioError([("--out", "", "an output folder is needed (or --dry-run)")])
+        check_writable(out)  # a folder that cannot be written is found before any run
         rep = run_sweep(sw, out, workers=workers, backend=backend, scheduler=scheduler,
                         resume=resume, part_size=part_size, progress=not quiet)
     except ScenarioError as exc:
@@ -339,6 +347,7 @@ def compare(
             err_console.print(f"  [dim]{done}/{total} runs[/]", highlight=False)
 
     try:
+        check_writable(out)  # a folder that cannot be written is found before any run
         runs = run_comparison(scenarios, out, reps=reps, root_seed=seed, sets=set_,
                               workers=workers, progress=progress)
     except ScenarioError as exc:

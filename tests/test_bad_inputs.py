@@ -273,8 +273,9 @@ def test_out_folder_of_other_files_is_refused_and_left_alone(tmp_path):
     base = ROOT / "scenarios" / "kerala_baseline.yaml"
     res = runner.invoke(app, ["run", str(base), "--set", "end=1999-12", "--out", str(out)])
     assert res.exit_code == 2 and isinstance(res.exception, SystemExit), res.output
-    assert res.output.strip() == (f"error: {out}: --out: exists and is not a run folder (it has "
-                                  "files but no summary.json); choose another folder")
+    assert res.output.strip() == (f"error: {out}: --out: holds 'thesis', which no run wrote "
+                                  "there; a run replaces only its own folder: choose another "
+                                  "folder")
     assert (out / "thesis" / "draft.txt").read_text() == "years of work"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["projects"]
 

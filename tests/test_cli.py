@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -168,6 +169,144 @@ def test_out_pointing_at_a_file_exits_2(tmp_path):
     f.write_text("x")
     res = runner.invoke(app, ["run", str(BASELINE), "--out", str(f), *SHORT])
     assert res.exit_code == 2
+
+
+# --------------------------------------------------------------------------- --out safety
+@pytest.fixture
+def no_model_run(monkeypatch):
+    """Make the model itself fail, so that a test shows a refusal comes before any run."""
+    import sim
+
+    def boom(*args, **kwargs):
+        raise AssertionError("the model ran before --out was checked")
+
+    monkeypatch.setattr(sim, "run", boom)
+
+
+def _one_error_line(res) -> str:
+    assert res.exit_code == 2 and isinstance(res.exception, SystemExit), res.output
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), res.output
+    return lines[0]
+
+
+def test_out_folder_with_a_summary_json_and_user_files_is_refused(tmp_path, no_model_run):
+    """Issue 17 item 1: a file named summary.json does not make a folder a run's."""
+    out = tmp_path / "thesis"
+    (out / "data").mkdir(parents=True)
+    (out / "summary.json").write_text('{"mine": true}\n')
+    (out / "thesis.docx").write_text("years of work")
+    (out / "data" / "x.csv").write_text("a,b\n1,2\n")
+    res = runner.invoke(app, ["run", str(BASELINE), "--out", str(out), *SHORT])
+    line = _one_error_line(res)
+    assert str(out) in line and "'data'" in line, line
+    assert (out / "thesis.docx").read_text() == "years of work"
+    assert (out / "data" / "x.csv").read_text() == "a,b\n1,2\n"
+    assert (out / "summary.json").read_text() == '{"mine": true}\n'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["thesis"]
+
+
+def test_rerun_into_a_run_folder_with_user_files_keeps_them(tmp_path):
+    """Issue 17 item 1: notes added to a run folder are never deleted by a rerun; a run folder
+    that holds only what the run wrote is replaced whole, as before."""
+    out = tmp_path / "o"
+    assert runner.invoke(app, ["run", str(BASELINE), "--quiet", "--out", str(out),
+                               *SHORT]).exit_code == 0
+    meta = json.loads((out / "summary.json").read_text())
+    assert sorted(meta["files"]) == sorted(f"{t}.parquet" for t in TABLES)
+    (out / "notes.md").write_text("my notes")
+    (out / "report.html").write_text("<html></html>")
+    res = runner.invoke(app, ["run", str(BASELINE), "--seed", "2", "--out", str(out), *SHORT])
+    line = _one_error_line(res)
+    assert str(out) in line and "'notes.md'" in line, line
+    assert (out / "notes.md").read_text() == "my notes"
+    assert (out / "report.html").exists()
+    assert json.loads((out / "summary.json").read_text())["seed"] == meta["seed"]
+
+
+def test_a_run_table_changed_by_the_user_is_not_the_runs_any_more(tmp_path):
+    out = tmp_path / "o"
+    assert runner.invoke(app, ["run", str(BASELINE), "--quiet", "--out", str(out),
+                               *SHORT]).exit_code == 0
+    (out / "members.parquet").write_bytes(b"my own table")
+    res = runner.invoke(app, ["run", str(BASELINE), "--quiet", "--out", str(out), *SHORT])
+    assert "'members.parquet'" in _one_error_line(res)
+    assert (out / "members.parquet").read_bytes() == b"my own table"
+
+
+def test_a_run_folder_written_before_the_file_list_is_still_replaced(tmp_path):
+    out = tmp_path / "o"
+    assert runner.invoke(app, ["run", str(BASELINE), "--quiet", "--out", str(out),
+                               *SHORT]).exit_code == 0
+    meta = json.loads((out / "summary.json").read_text())
+    del meta["files"]
+    (out / "summary.json").write_text(json.dumps(meta))
+    res = runner.invoke(app, ["run", str(BASELINE), "--seed", "2", "--quiet", "--out",
+                              str(out), *SHORT])
+    assert res.exit_code == 0, res.output
+    assert json.loads((out / "summary.json").read_text())["seed"] == 2
+
+
+def test_out_dot_is_refused_before_the_run(tmp_path, monkeypatch, no_model_run):
+    """Issue 17 item 5: `--out .` failed only when renaming, after the whole simulation."""
+    monkeypatch.chdir(tmp_path)
+    res = runner.invoke(app, ["run", str(BASELINE), "--out", ".", *SHORT])
+    assert "current folder" in _one_error_line(res)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_out_under_a_file_is_refused_before_the_run(tmp_path, no_model_run):
+    """Issue 17 item 5: a parent that cannot be made failed only when writing."""
+    (tmp_path / "file").write_text("x")
+    out = tmp_path / "file" / "sub" / "o"
+    res = runner.invoke(app, ["run", str(BASELINE), "--out", str(out), *SHORT])
+    line = _one_error_line(res)
+    assert str(out) in line and "not a folder" in line, line
+    assert (tmp_path / "file").read_text() == "x"
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
+                    reason="root may write into a read-only folder")
+def test_out_in_a_read_only_folder_is_refused_before_the_run(tmp_path, no_model_run):
+    """Issue 17 item 5: a read-only parent failed only when writing."""
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    try:
+        res = runner.invoke(app, ["run", str(BASELINE), "--out", str(ro / "o"), *SHORT])
+        assert "cannot be written" in _one_error_line(res)
+    finally:
+        ro.chmod(0o755)
+
+
+def test_out_where_writing_fails_is_refused_before_the_run(tmp_path, monkeypatch,
+                                                           no_model_run):
+    """Issue 17 item 5, also as root: the check writes a probe where the folder will be built,
+    so any reason that write fails (read-only folder or file system, quota) is found first."""
+    import tempfile
+
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", denied)
+    out = tmp_path / "o"
+    res = runner.invoke(app, ["run", str(BASELINE), "--out", str(out), *SHORT])
+    line = _one_error_line(res)
+    assert str(out) in line and "cannot be written" in line and "Permission denied" in line
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("command", [
+    ["sweep", str(ROOT / "scenarios" / "sweeps" / "smoke.yaml")],
+    ["compare", str(BASELINE), str(ROOT / "scenarios" / "no_spem.yaml"), "--reps", "1",
+     "--workers", "1"],
+], ids=["sweep", "compare"])
+def test_sweep_and_compare_out_that_cannot_be_made_is_one_line(tmp_path, command):
+    """Issue 17 item 5 for sweep and compare: a traceback before, one line and exit 2 now."""
+    (tmp_path / "file").write_text("x")
+    out = tmp_path / "file" / "sub"
+    res = runner.invoke(app, [*command, "--out", str(out)])
+    assert "not a folder" in _one_error_line(res)
 
 
 # --------------------------------------------------------------------------- layers
