@@ -263,3 +263,19 @@ def test_compare_never_writes_outside_out(tmp_path):
     assert set(runs["scenario_name"]) == {"../../escaped", str(outside)}
     meta = json.loads((out / "compare.json").read_text())
     assert [s["name"] for s in meta["scenarios"]] == ["../../escaped", str(outside)]
+
+
+def test_report_reads_no_run_folder_outside_the_comparison(comparison, tmp_path):
+    """A design label of ``../../x`` (a hand-edited or older folder) made the report read run
+    folders outside DIR (issue 17, item 8's sibling): such a run counts as missing."""
+    src, _ = comparison
+    out = tmp_path / "c" / "cmp"
+    shutil.copytree(src, out)
+    design = pd.read_parquet(out / "design.parquet")
+    design["scenario"] = design["scenario"].replace("no_spem", "../../stolen")
+    design.to_parquet(out / "design.parquet", index=False)
+    shutil.move(out / "tables" / "no_spem", tmp_path / "c" / "stolen")
+    rs = rp.load(out)
+    assert set(rs.runs["scenario"]) == {"kerala_baseline"}
+    assert any("2 recorded run(s) have no tables" in n for n in rs.notes)
+    assert all(out in p.parents for p in rs.run_dirs)
