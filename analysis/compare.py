@@ -20,7 +20,9 @@ its ``RunStore``), plus each run's tables::
     DIR/timeseries/point=P/part-*.parquet    monthly series of the sweep's default columns
     DIR/manifest.json                        committed parts and counts
     DIR/tables/<scenario>/seed=<seed>/       one run as ``sosim run --out`` writes it: the five
-                                             tables as Parquet and summary.json
+                                             tables as Parquet and summary.json; <scenario> is
+                                             the label, the name made a safe folder name
+                                             (``folder_label``)
     DIR/runs.parquet                         one row per run: scenario, replication, seed,
                                              scenario_name, the run's summary flattened
                                              (``closures_by_reason.idleness``, ...) and path
@@ -43,6 +45,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -93,13 +96,37 @@ def flatten_summary(summary: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+LABEL_MAX = 64
+"""Longest folder label made from a scenario name (before a ``-2``, ``-3``... suffix)."""
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def folder_label(name: str) -> str:
+    """A scenario name made safe as one folder name under ``tables/``: every character outside
+    ``[A-Za-z0-9._-]`` becomes ``_`` (so ``/`` and ``\\`` cannot leave the folder), at most
+    ``LABEL_MAX`` characters, never empty and never starting with ``.`` (so never ``.``,
+    ``..`` or hidden). Ordinary names (``kerala_baseline``, ``no_spem``) are kept as they are
+    (issue 17, item 8)."""
+    label = _UNSAFE.sub("_", name)[:LABEL_MAX]
+    if label.startswith("."):  # ".", "..": another folder; ".x": a hidden one
+        label = "_" + label[1:]
+    return label or "_"
+
+
 def _labels(scenarios: list[Scenario]) -> list[str]:
-    """Scenario names, made unique (a name met twice gets -2, -3...)."""
-    seen: dict[str, int] = {}
+    """Scenario names as folder labels (``folder_label``), made unique: a label met again gets
+    -2, -3... (the first free one; compared without case, as some file systems do). The readable
+    name stays in compare.json and runs.parquet's ``scenario_name``."""
+    used: set[str] = set()
     out = []
     for s in scenarios:
-        seen[s.name] = seen.get(s.name, 0) + 1
-        out.append(s.name if seen[s.name] == 1 else f"{s.name}-{seen[s.name]}")
+        base = folder_label(s.name)
+        label, n = base, 1
+        while label.lower() in used:
+            n += 1
+            label = f"{base}-{n}"
+        used.add(label.lower())
+        out.append(label)
     return out
 
 

@@ -386,10 +386,14 @@ def dashboard(
             highlight=False)
         raise typer.Exit(1) from None
     cfg = _load(scenario or dash.BASELINE, None)  # bad input: exit 2 before a server starts
-    problem = dash.port_problem(host, port) if port else None
+    port, problem = dash.choose_port(host, port)  # --port 0: the free port picked, printed
     if problem:
         err_console.print(f"[bold red]error:[/] {escape(problem)}", highlight=False)
         raise typer.Exit(1)
+    if not dash.is_loopback(host):
+        err_console.print("[bold yellow]warning:[/] " + escape(
+            f"listening on {host}, not only on this machine: anyone on the network who can "
+            f"reach port {port} can open the dashboard and drive the model"), highlight=False)
     console.print(f"sosim dashboard: {cfg.name} on http://{host}:{port} (Ctrl+C stops it)",
                   highlight=False)
     dash.serve(scenario, host, port, open_browser)

@@ -422,14 +422,15 @@ def Page():
 
 
 # --------------------------------------------------------------------------- server
-def port_problem(host: str, port: int) -> str | None:
-    """Why the dashboard cannot listen on host:port (busy, unknown address), or None."""
+def _bind(host: str, port: int) -> tuple[str | None, int]:
+    """Try to listen on host:port as the server will: (why not, or None; the port bound, which
+    for port 0 is the one the system picked)."""
     import socket
 
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        return f"cannot listen on {host}: {exc.strerror}"
+        return f"cannot listen on {host}: {exc.strerror}", port
     family, _, _, _, addr = infos[0]
     with socket.socket(family, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
@@ -438,9 +439,36 @@ def port_problem(host: str, port: int) -> str | None:
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
                 return (f"port {port} on {host} is busy (another program listens there); "
-                        "choose another with --port")
-            return f"cannot listen on {host}:{port}: {exc.strerror}"
-    return None
+                        "choose another with --port"), port
+            return f"cannot listen on {host}:{port}: {exc.strerror}", port
+        return None, sock.getsockname()[1]
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why the dashboard cannot listen on host:port (busy, unknown address), or None."""
+    return _bind(host, port)[0]
+
+
+def choose_port(host: str, port: int) -> tuple[int, str | None]:
+    """The port the dashboard will listen on, and why it cannot (or None). For port 0 a free
+    port is picked now, so that the address printed is the real one (it printed ``:0``;
+    issue 17, item 9); another program could take it in the moment before the server binds."""
+    problem, bound = _bind(host, port)
+    return (port or bound), problem
+
+
+def is_loopback(host: str) -> bool:
+    """Whether every address ``host`` names is this machine's loopback (127.0.0.0/8, ::1):
+    only then is the dashboard out of reach of the network."""
+    import ipaddress
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        return False
+    addresses = {str(info[4][0]).split("%")[0] for info in infos}
+    return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
 
 
 def serve(scenario: Path | None, host: str, port: int, open_browser: bool = False) -> None:

@@ -118,3 +118,30 @@ def test_busy_port_and_bad_scenario_are_one_line_errors():
     res = CliRunner().invoke(cli, ["dashboard", "missing.yaml"])
     assert res.exit_code == 2 and "missing.yaml" in res.output
     assert dash.port_problem("127.0.0.1", 0) is None
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "0.0.0.0"])
+def test_port_0_prints_the_real_port_and_an_open_host_is_warned_about(host, monkeypatch):
+    """Issue 17, item 9: ``--port 0`` printed ``:0``; ``--host 0.0.0.0`` said nothing about
+    the network. The port printed is the one the server is given, and free."""
+    served = []
+    monkeypatch.setattr(dash, "serve", lambda scenario, h, p, open_browser=False:
+                        served.append((h, p)))
+    res = CliRunner().invoke(cli, ["dashboard", "--host", host, "--port", "0"])
+    assert res.exit_code == 0, res.output
+    [(h, port)] = served
+    assert h == host and 0 < port < 65536
+    assert f"on http://{host}:{port} " in res.output
+    assert dash.port_problem(host, port) is None
+    warnings = [line for line in res.output.splitlines() if line.startswith("warning:")]
+    if host == "0.0.0.0":
+        assert len(warnings) == 1 and "anyone on the network" in warnings[0]
+    else:
+        assert warnings == []
+
+
+def test_loopback_hosts():
+    assert dash.is_loopback("127.0.0.1") and dash.is_loopback("::1")
+    assert dash.is_loopback("localhost") and dash.is_loopback("127.0.0.2")
+    assert not dash.is_loopback("0.0.0.0") and not dash.is_loopback("::")
+    assert not dash.is_loopback("no-such-host.invalid")

@@ -220,3 +220,62 @@ def test_export_without_a_browser_fails_with_a_message(comparison, monkeypatch):
     res = runner.invoke(app, ["report", str(out), "--png"])
     assert res.exit_code == 1
     assert "BROWSER_PATH" in res.output and "Traceback" not in res.output
+
+
+def test_scenario_labels_are_safe_folder_names_and_ordinary_names_are_kept():
+    """Issue 17, item 8: a scenario's name becomes a folder name only after sanitising."""
+    from analysis.compare import LABEL_MAX, _labels
+    from sim.scenario import Scenario
+
+    def labels(*names: str) -> list[str]:
+        return _labels([Scenario(name=n) for n in names])
+
+    assert labels("kerala_baseline", "no_spem", "kerala_baseline") == \
+        ["kerala_baseline", "no_spem", "kerala_baseline-2"]
+    assert labels("/abs/path", "../../x", ".", "..", "", "a b\\c") == \
+        ["_abs_path", "_._.._x", "_", "_.", "_-2", "a_b_c"]
+    assert labels("a", "a", "a-2") == ["a", "a-2", "a-2-2"]  # unique, also after a suffix
+    assert labels("X", "x") == ["X", "x-2"]  # unique without case
+    assert len(labels("n" * 100)[0]) == LABEL_MAX  # the longest name the schema takes
+
+
+def test_compare_never_writes_outside_out(tmp_path):
+    """A scenario named ``../../x`` or ``/abs/path`` wrote its run folders there (issue 17,
+    item 8); its readable name stays in runs.parquet and compare.json."""
+    outside = tmp_path / "abs"
+    files = []
+    for i, name in enumerate(["../../escaped", str(outside)]):
+        f = tmp_path / f"s{i}.yaml"
+        f.write_text(f"extends: {BASELINE}\nname: '{name}'\n")
+        files.append(str(f))
+    work = tmp_path / "a" / "b"
+    out = work / "cmp"
+    from analysis.compare import folder_label, run_comparison
+
+    runs = run_comparison(files, out, reps=1, sets=["end=1999-06"], workers=1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "s0.yaml", "s1.yaml"]
+    assert sorted(p.name for p in work.iterdir()) == ["cmp"]
+    assert not outside.exists()
+    labels = sorted(p.name for p in (out / "tables").iterdir())
+    assert labels == sorted(["_._.._escaped", folder_label(str(outside))])
+    assert all(re.fullmatch(r"[A-Za-z0-9._-]{1,64}", lab) for lab in labels)
+    assert runs.equals(pd.read_parquet(out / "runs.parquet"))
+    assert set(runs["scenario_name"]) == {"../../escaped", str(outside)}
+    meta = json.loads((out / "compare.json").read_text())
+    assert [s["name"] for s in meta["scenarios"]] == ["../../escaped", str(outside)]
+
+
+def test_report_reads_no_run_folder_outside_the_comparison(comparison, tmp_path):
+    """A design label of ``../../x`` (a hand-edited or older folder) made the report read run
+    folders outside DIR (issue 17, item 8's sibling): such a run counts as missing."""
+    src, _ = comparison
+    out = tmp_path / "c" / "cmp"
+    shutil.copytree(src, out)
+    design = pd.read_parquet(out / "design.parquet")
+    design["scenario"] = design["scenario"].replace("no_spem", "../../stolen")
+    design.to_parquet(out / "design.parquet", index=False)
+    shutil.move(out / "tables" / "no_spem", tmp_path / "c" / "stolen")
+    rs = rp.load(out)
+    assert set(rs.runs["scenario"]) == {"kerala_baseline"}
+    assert any("2 recorded run(s) have no tables" in n for n in rs.notes)
+    assert all(out in p.parents for p in rs.run_dirs)

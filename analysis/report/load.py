@@ -91,6 +91,13 @@ class RunSet:
         return None
 
 
+def _inside(rel: str) -> bool:
+    """Whether a folder named in a comparison or sweep (a label, a ``path``) stays inside it:
+    not absolute, no ``..`` (a hand-edited or older folder could name any place)."""
+    parts = Path(rel).parts
+    return bool(parts) and not Path(rel).is_absolute() and ".." not in parts
+
+
 def _read_json(path: Path) -> dict[str, Any]:
     try:
         return json.loads(path.read_text())
@@ -180,7 +187,7 @@ def _load_comparison(root: Path, meta: dict[str, Any]) -> RunSet:
     for point, rep, seed in recorded[["point", "replication", "seed"]].itertuples(index=False):
         label = label_of[int(point)]
         f = root / table_path(label, int(seed)) / "summary.json"
-        if not f.is_file():
+        if not _inside(table_path(label, int(seed))) or not f.is_file():
             missing += 1
             continue
         run = _read_json(f)
@@ -238,7 +245,7 @@ def _load_sweep(root: Path) -> RunSet:
     dirs: list[Path | None] = []
     for row in runs.itertuples(index=False):
         path = getattr(row, "path", None)
-        cand = root / path if isinstance(path, str) else None
+        cand = root / path if isinstance(path, str) and _inside(path) else None
         dirs.append(cand if cand is not None and cand.is_dir() else None)
     if not any(dirs):
         notes.append(

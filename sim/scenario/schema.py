@@ -37,11 +37,14 @@ from sim.scenario.params import (
     section,
 )
 
+NAME_MAX = 100
+"""Longest scenario name: a label in tables and reports (issue 17, item 8)."""
+
 
 class Scenario(Strict):
     """One world to simulate: all parameters and dated events."""
 
-    name: str = Field("scenario", description="Short name used in outputs")
+    name: str = Field("scenario", max_length=NAME_MAX, description="Short name used in outputs")
     description: str = Field("", description="What this scenario asks")
     seed: Int = Field(
         0, ge=0, le=MAX_SEED, description="Seed of the run's random streams (a whole number)"
