@@ -214,7 +214,13 @@ def open_store(out: Path, plan: Plan, resume: bool) -> tuple[RunStore, set[str]]
             raise SweepError([(str(out), "--resume",
                                "the sweep file or its base scenario changed since this folder "
                                "was written; start a new folder")])
-        return store, store.recover()
+        done = store.recover()
+        if not done <= plan.keys():
+            raise SweepError([(str(out), "--resume",
+                               f"{len(done - plan.keys())} recorded runs are not runs of this "
+                               "sweep (written under another run-key scheme); start a new "
+                               "folder")])
+        return store, done
     if out.exists() and any(p.name not in ("design.parquet", ".design.parquet.tmp",
                                            ".sweep.json.tmp") for p in out.iterdir()):
         raise SweepError([(str(out), "--out", "exists and is not empty (nor a sweep folder)")])
