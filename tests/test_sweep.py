@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -322,13 +323,25 @@ def test_repeated_design_points_are_distinct_runs_on_resume(tmp_path):
     assert (rep.skipped, rep.ran, rep.recorded, rep.total) == (4, 2, 6, 6)
     assert json.loads((out / "manifest.json").read_text())["complete"] is True
     b, bm = comparable(out)
-    assert b["key"].is_unique and b["run"].tolist() == list(range(6))
+    assert pd.read_parquet(out / "runs")["key"].is_unique and b["run"].tolist() == list(range(6))
     assert sorted(b["payments.public_mean_delay_months"]) == [1, 1, 1, 2, 2, 2]
     a, am = comparable(ref)
     pd.testing.assert_frame_equal(a, b)
     pd.testing.assert_frame_equal(am, bm)
     again = run_sweep(load_sweep(sweep_file), out, workers=1, resume=True)
     assert again.ran == 0 and again.recorded == 6
+    # a run committed twice counts once: a folder with part 0 doubled and part 2 lost is 4 of 6
+    # runs, not complete, and --resume runs the 2 that are missing
+    for f in [out / "runs" / "part-000002.parquet", *out.glob("timeseries/*/part-000002.parquet")]:
+        f.unlink()
+    shutil.copy(out / "runs" / "part-000000.parquet", out / "runs" / "part-000007.parquet")
+    rep = run_sweep(load_sweep(sweep_file), out, workers=1, resume=True)
+    assert (rep.skipped, rep.ran, rep.recorded) == (4, 2, 6)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["recorded_runs"] == 6 and manifest["complete"] is True
+    b, bm = comparable(out)
+    pd.testing.assert_frame_equal(a, b)
+    pd.testing.assert_frame_equal(am, bm)
 
 
 def test_resume_of_a_complete_sweep_runs_nothing(reference, tmp_path):
