@@ -16,7 +16,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
@@ -342,6 +344,21 @@ def test_repeated_design_points_are_distinct_runs_on_resume(tmp_path):
     b, bm = comparable(out)
     pd.testing.assert_frame_equal(a, b)
     pd.testing.assert_frame_equal(am, bm)
+
+
+def test_resume_refuses_runs_recorded_under_another_key(reference, tmp_path):
+    """A folder whose recorded keys are not this plan's (written before the key held the design
+    point) is refused, not silently doubled by rerunning every run."""
+    sweep_file, ref = reference
+    out = tmp_path / "out"
+    shutil.copytree(ref, out)
+    part = out / "runs" / "part-000000.parquet"
+    t = pq.read_table(part)
+    t = t.set_column(t.schema.get_field_index("key"), "key",
+                     pa.array(["0" * 32] * t.num_rows, pa.string()))
+    pq.write_table(t, part)
+    with pytest.raises(SweepError, match="not runs of this sweep"):
+        run_sweep(load_sweep(sweep_file), out, resume=True)
 
 
 def test_resume_of_a_complete_sweep_runs_nothing(reference, tmp_path):
