@@ -245,7 +245,7 @@ class ComparePlan(Plan):
         for p, params in enumerate(self.design.points):
             for k in range(self.replications):
                 seed = self.seed(p, k)
-                key = sweep_run_key(self.hashes[p], params, seed, self.version)
+                key = sweep_run_key(self.hashes[p], params, seed, self.version, p, k)
                 if key not in skip:
                     label = str(params["scenario"])
                     yield CompareJob(p * self.replications + k, p, k, seed, key, label,
@@ -346,7 +346,9 @@ def _open_store(out: Path, plan: ComparePlan) -> tuple[RunStore, set[str]]:
             raise ScenarioError([(str(out), "--out",
                                   "holds a sweep, not a comparison; choose another folder")])
         if meta.get("version") == plan.version and meta.get("spec_hash") == plan.spec_hash():
-            return store, store.recover()
+            done = store.recover()
+            if done <= plan.keys():  # else recorded under another key scheme: start afresh
+                return store, done
     if meta_file.is_file() or (out / "compare.json").is_file():
         _start_afresh(out)
     store.create()

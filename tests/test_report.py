@@ -124,6 +124,26 @@ def test_a_compare_folder_of_the_older_layout_is_moved_and_reused(comparison, tm
     pd.testing.assert_frame_equal(pd.read_parquet(out / "runs.parquet"), runs, check_like=True)
 
 
+def test_a_compare_folder_recorded_under_another_run_key_starts_afresh(comparison, tmp_path):
+    # issue 17 item 3: the run key now holds the design point; keys of an earlier scheme match
+    # none of the plan's, so the store starts afresh (tables reused) rather than doubling runs
+    src, _ = comparison
+    out = tmp_path / "oldkeys"
+    shutil.copytree(src, out)
+    runs = pd.read_parquet(out / "runs.parquet")
+    for part in (out / "runs").glob("part-*.parquet"):
+        t = pd.read_parquet(part)
+        t["key"] = "0" * 32
+        t.to_parquet(part, index=False)
+    kept = _stamps(out, runs)
+    _rerun(out)
+    assert _stamps(out, runs) == kept
+    recorded = pd.read_parquet(out / "runs")
+    assert len(recorded) == 4 and recorded["key"].is_unique
+    assert sorted(recorded["key"]) == sorted(read_runs(src)["key"])
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "runs.parquet"), runs, check_like=True)
+
+
 def test_report_is_self_contained_with_every_section(comparison):
     out, _ = comparison
     text = (out / "report.html").read_text()

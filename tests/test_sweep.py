@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,7 +16,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
@@ -283,6 +286,79 @@ def test_killed_at_a_random_moment_and_resumed_equals_uninterrupted(reference, t
     b, bm = comparable(out)
     pd.testing.assert_frame_equal(a, b)
     pd.testing.assert_frame_equal(am, bm)
+
+
+REPEATS = f"""
+name: repeats
+base: {BASE}
+set: {{end: 2000-06}}
+design: lhs
+samples: 6
+replications: 1
+seed: 3
+parameters:
+  payments.public_mean_delay_months: {{range: [1, 2], integer: true}}
+outcomes:
+  summary: [units_founded, arrears_end_usd]
+  monthly: [units_alive]
+"""
+
+
+def test_repeated_design_points_are_distinct_runs_on_resume(tmp_path):
+    """Issue 17 item 3: an integer LHS over [1, 2] with 6 samples repeats its two values; each
+    design point is its own run (its key holds the point), so a crash and --resume record all 6
+    with the values of an uninterrupted sweep and no key twice."""
+    sweep_file = write(tmp_path, REPEATS)
+    plan = make_plan(load_sweep(sweep_file))
+    values = [pt["payments.public_mean_delay_months"] for pt in plan.design.points]
+    assert sorted(values) == [1, 1, 1, 2, 2, 2]
+    keys = [j.key for j in plan.jobs()]
+    assert len(set(keys)) == len(keys) == 6
+    ref = tmp_path / "ref"
+    run_sweep(load_sweep(sweep_file), ref, workers=1, part_size=2)
+    out = tmp_path / "out"
+    killed = _run(_sweep_cmd(sweep_file, out, "--workers", "1", "--part-size", "2"),
+                  env={"SOSIM_SWEEP_CRASH": "committed:1"})
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert len(read_runs(out)) == 4
+    rep = run_sweep(load_sweep(sweep_file), out, workers=1, resume=True)
+    assert (rep.skipped, rep.ran, rep.recorded, rep.total) == (4, 2, 6, 6)
+    assert json.loads((out / "manifest.json").read_text())["complete"] is True
+    b, bm = comparable(out)
+    assert pd.read_parquet(out / "runs")["key"].is_unique and b["run"].tolist() == list(range(6))
+    assert sorted(b["payments.public_mean_delay_months"]) == [1, 1, 1, 2, 2, 2]
+    a, am = comparable(ref)
+    pd.testing.assert_frame_equal(a, b)
+    pd.testing.assert_frame_equal(am, bm)
+    again = run_sweep(load_sweep(sweep_file), out, workers=1, resume=True)
+    assert again.ran == 0 and again.recorded == 6
+    # a run committed twice counts once: a folder with part 0 doubled and part 2 lost is 4 of 6
+    # runs, not complete, and --resume runs the 2 that are missing
+    for f in [out / "runs" / "part-000002.parquet", *out.glob("timeseries/*/part-000002.parquet")]:
+        f.unlink()
+    shutil.copy(out / "runs" / "part-000000.parquet", out / "runs" / "part-000007.parquet")
+    rep = run_sweep(load_sweep(sweep_file), out, workers=1, resume=True)
+    assert (rep.skipped, rep.ran, rep.recorded) == (4, 2, 6)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["recorded_runs"] == 6 and manifest["complete"] is True
+    b, bm = comparable(out)
+    pd.testing.assert_frame_equal(a, b)
+    pd.testing.assert_frame_equal(am, bm)
+
+
+def test_resume_refuses_runs_recorded_under_another_key(reference, tmp_path):
+    """A folder whose recorded keys are not this plan's (written before the key held the design
+    point) is refused, not silently doubled by rerunning every run."""
+    sweep_file, ref = reference
+    out = tmp_path / "out"
+    shutil.copytree(ref, out)
+    part = out / "runs" / "part-000000.parquet"
+    t = pq.read_table(part)
+    t = t.set_column(t.schema.get_field_index("key"), "key",
+                     pa.array(["0" * 32] * t.num_rows, pa.string()))
+    pq.write_table(t, part)
+    with pytest.raises(SweepError, match="not runs of this sweep"):
+        run_sweep(load_sweep(sweep_file), out, resume=True)
 
 
 def test_resume_of_a_complete_sweep_runs_nothing(reference, tmp_path):

@@ -171,10 +171,11 @@ def _load_comparison(root: Path, meta: dict[str, Any]) -> RunSet:
 
     try:
         recorded = pd.read_parquet(root / "runs", columns=["point", "replication", "seed",
-                                                           "status"])
+                                                           "status", "key"])
         design = pd.read_parquet(root / "design.parquet")
     except Exception as exc:  # noqa: BLE001
         raise ReportError(f"{root}: cannot be read as a comparison ({exc})") from exc
+    recorded = recorded.drop_duplicates("key")  # a run is one key (as the sweep store counts)
     label_of = dict(zip(design["point"].astype(int), design["scenario"].astype(str),
                         strict=True))
     labels = [label_of[p] for p in sorted(label_of)]

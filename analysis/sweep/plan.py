@@ -28,9 +28,14 @@ def _digest(obj: Any) -> str:
     return hashlib.sha256(_canonical(obj).encode()).hexdigest()
 
 
-def run_key(base_hash: str, params: dict[str, Any], seed: int, version: str) -> str:
-    """Identity of a run: resolved base scenario, parameter values, seed and model version."""
-    return _digest({"base": base_hash, "params": params, "seed": seed, "version": version})[:32]
+def run_key(base_hash: str, params: dict[str, Any], seed: int, version: str, point: int,
+            replication: int) -> str:
+    """Identity of a run (what ``--resume`` skips by): resolved base scenario, design point index,
+    replication, parameter values, seed and model version. The point and replication are in it
+    because a design may repeat a parameter set (an integer LHS over [1, 2] with 6 samples): each
+    repeat is its own run and must not be taken for one already recorded (issue 17, item 3)."""
+    return _digest({"base": base_hash, "point": point, "replication": replication,
+                    "params": params, "seed": seed, "version": version})[:32]
 
 
 @dataclass(frozen=True)
@@ -83,10 +88,14 @@ class Plan:
         for p, params in enumerate(self.design.points):
             for k in range(self.replications):
                 seed = self.seed(p, k)
-                key = run_key(self.base_hash, params, seed, self.version)
+                key = run_key(self.base_hash, params, seed, self.version, p, k)
                 if key not in skip:
                     yield Job(p * self.replications + k, p, k, seed, key, params,
                               self.sweep.base, o)
+
+    def keys(self) -> set[str]:
+        """Every run key of the plan (one per run: no two runs share a key)."""
+        return {job.key for job in self.jobs()}
 
     def spec_hash(self) -> str:
         spec = self.sweep.spec.model_dump(mode="json", exclude={"description"})

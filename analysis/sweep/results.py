@@ -8,9 +8,10 @@ import pandas as pd
 
 
 def read_runs(out: str | Path) -> pd.DataFrame:
-    """The runs table of a sweep folder, ordered by run."""
+    """The runs table of a sweep folder, ordered by run, each run (key) once."""
     df = pd.read_parquet(Path(out) / "runs")
-    return df.sort_values("run", kind="stable").reset_index(drop=True)
+    df = df.sort_values("run", kind="stable").drop_duplicates("key")
+    return df.reset_index(drop=True)
 
 
 def read_monthly(out: str | Path) -> pd.DataFrame:

@@ -49,6 +49,8 @@ class RunStore:
         self.next_part = 0
         self._last_flush = time.monotonic()
         self.parts: list[dict[str, Any]] = []
+        self._keys: set[str] = set()  # committed runs, by key: what the manifest counts
+        self._failed: set[str] = set()
         self._rows: list[dict[str, Any]] = []
         self._monthly: list[tuple[int, dict[str, Any]]] = []
 
@@ -84,14 +86,18 @@ class RunStore:
                     f.unlink()
         keys: set[str] = set()
         self.parts = []
+        self._failed = set()
         for part in sorted(committed):
             name = f"part-{part:06d}.parquet"
             t = pq.read_table(self.runs_dir / name, columns=["key", "status"])
             status = t.column("status").to_pylist()
-            keys.update(t.column("key").to_pylist())
+            part_keys = t.column("key").to_pylist()
+            keys.update(part_keys)
+            self._failed.update(k for k, s in zip(part_keys, status, strict=True) if s != "ok")
             self.parts.append({"part": name, "rows": t.num_rows,
                                "failed": sum(s != "ok" for s in status)})
         self.next_part = max(committed, default=-1) + 1
+        self._keys = set(keys)
         self._write_manifest()
         return keys
 
@@ -155,6 +161,8 @@ class RunStore:
             _crash("moved", part)
         self.parts.append({"part": name, "rows": table.num_rows,
                            "failed": sum(r["status"] != "ok" for r in self._rows)})
+        self._keys.update(r["key"] for r in self._rows)
+        self._failed.update(r["key"] for r in self._rows if r["status"] != "ok")
         self.next_part += 1
         self._rows, self._monthly = [], []
         self._last_flush = time.monotonic()
@@ -171,14 +179,16 @@ class RunStore:
         return pa.Table.from_arrays(arrays, schema=self.monthly_schema)
 
     def _write_manifest(self, complete: bool = False) -> None:
-        rows = sum(p["rows"] for p in self.parts)
+        """manifest.json: runs counted by key (a run recorded twice counts once, so a folder
+        with a doubled run is not taken for complete)."""
+        rows = self.recorded
         write_json({
             "format": FORMAT,
             "version": self.plan.version,
             "spec_hash": self.plan.spec_hash(),
             "total_runs": self.plan.total,
             "recorded_runs": rows,
-            "failed_runs": sum(p["failed"] for p in self.parts),
+            "failed_runs": self.failed,
             "complete": rows >= self.plan.total,
             "parts": self.parts,
             "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -186,11 +196,13 @@ class RunStore:
 
     @property
     def recorded(self) -> int:
-        return sum(p["rows"] for p in self.parts)
+        """Distinct runs committed (by key)."""
+        return len(self._keys)
 
     @property
     def failed(self) -> int:
-        return sum(p["failed"] for p in self.parts)
+        """Distinct runs committed as failed (by key)."""
+        return len(self._failed)
 
 
 def open_store(out: Path, plan: Plan, resume: bool) -> tuple[RunStore, set[str]]:
@@ -214,7 +226,13 @@ def open_store(out: Path, plan: Plan, resume: bool) -> tuple[RunStore, set[str]]
             raise SweepError([(str(out), "--resume",
                                "the sweep file or its base scenario changed since this folder "
                                "was written; start a new folder")])
-        return store, store.recover()
+        done = store.recover()
+        if not done <= plan.keys():
+            raise SweepError([(str(out), "--resume",
+                               f"{len(done - plan.keys())} recorded runs are not runs of this "
+                               "sweep (written under another run-key scheme); start a new "
+                               "folder")])
+        return store, done
     if out.exists() and any(p.name not in ("design.parquet", ".design.parquet.tmp",
                                            ".sweep.json.tmp") for p in out.iterdir()):
         raise SweepError([(str(out), "--out", "exists and is not empty (nor a sweep folder)")])
