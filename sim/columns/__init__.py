@@ -355,7 +355,8 @@ def glossary() -> str:
         "`sosim run SCENARIO --out DIR` writes each table as `DIR/<table>.parquet` and the "
         "summary in `DIR/summary.json` (under `summary`, beside `seed`, `version`, the "
         "resolved `scenario` and `files`: each table's size and SHA-256, so that a later run "
-        "replaces DIR only while it holds nothing else); `sim.run` returns them as a `RunResult` (`res.timeseries`, ..., "
+        "replaces DIR only while it holds nothing else); `sim.run` returns them as a "
+        "`RunResult` (`res.timeseries`, ..., "
         "`res.summary`). Money is in US$ of the field-work years; dates are the first day of the "
         "month. Key columns identify the row.",
         "",
