@@ -17,11 +17,11 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from analysis.runmany import replication_seeds, run_in_order
 from sim.scenario import Scenario, ScenarioError
+from sim.scenario.safe_yaml import read_yaml
 
 PATTERNS_FILE = Path(__file__).with_name("patterns.yaml")
 
@@ -51,9 +51,9 @@ class PatternFile(BaseModel):
 
 
 def load_patterns(path: str | Path = PATTERNS_FILE) -> list[Pattern]:
-    """Read and validate the pattern file; every metric must exist."""
-    with open(path) as fh:
-        data = yaml.safe_load(fh)
+    """Read and validate the pattern file; every metric must exist. The file is read as scenario
+    files are: a regular file of at most 2 MB, with the safe YAML loader (one line on failure)."""
+    data = read_yaml(Path(path))
     try:
         patterns = PatternFile.model_validate(data).patterns
     except ValidationError as exc:

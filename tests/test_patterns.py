@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -9,7 +10,7 @@ import pandas as pd
 import pytest
 
 from analysis import patterns as P
-from sim.scenario import scenario_with
+from sim.scenario import ScenarioError, scenario_with
 
 T = pd.Timestamp
 NaT = pd.NaT
@@ -152,3 +153,14 @@ def test_calibrated_baseline_meets_every_pattern(baseline):
     missed = report.table.loc[~report.table["met"], ["pattern", "observed", "model_mean",
                                                      "target"]]
     assert missed.empty, missed.to_string()
+
+
+def test_pattern_file_is_read_like_a_scenario_file(tmp_path):
+    """The pattern file goes through the guarded reader: a device or a file over the 2 MB limit
+    is one ScenarioError naming it, not an unbounded read."""
+    big = tmp_path / "patterns.yaml"
+    big.write_text("# padding\n" * 300_000 + "patterns: []\n")  # ~3 MB of valid YAML
+    for path in (big, Path("/dev/zero")):
+        with pytest.raises(ScenarioError) as err:
+            P.load_patterns(path)
+        assert str(path) in str(err.value)
