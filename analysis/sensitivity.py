@@ -21,6 +21,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from analysis.sweep import DUMMY, SweepError, read_runs
+from sim import atomic
 
 INDICES = {"sobol": ("S1", "ST"), "morris": ("mu_star",)}
 
@@ -153,11 +154,7 @@ def write_outputs(table: pd.DataFrame, out: Path, html: Path | None = None,
     """Write the table as CSV and the chart as self-contained HTML (atomically)."""
     csv = out / "sensitivity.csv"
     html = html or out / "sensitivity.html"
-    tmp = csv.with_name(f".{csv.name}.tmp")
-    table.to_csv(tmp, index=False)
-    tmp.replace(csv)
-    html.parent.mkdir(parents=True, exist_ok=True)
-    tmp = html.with_name(f".{html.name}.tmp")
-    sensitivity_figure(table, title).write_html(tmp, include_plotlyjs=True)
-    tmp.replace(html)
+    atomic.write_file(csv, lambda tmp: table.to_csv(tmp, index=False))
+    fig = sensitivity_figure(table, title)
+    atomic.write_file(html, lambda tmp: fig.write_html(tmp, include_plotlyjs=True))
     return csv, html

@@ -208,10 +208,10 @@ def patterns(
                   f"({report.share_met:.0%}) in {time.perf_counter() - t0:.1f} s",
                   highlight=False)
     if json_out is not None:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = json_out.with_name(f".{json_out.name}.tmp")
-        tmp.write_text(json.dumps(report.to_json(), indent=2) + "\n")
-        tmp.replace(json_out)
+        from sim import atomic
+
+        text = json.dumps(report.to_json(), indent=2) + "\n"
+        atomic.write_file(json_out, lambda tmp: tmp.write_text(text))
 
 
 @app.command()

@@ -12,7 +12,8 @@ Two layouts are read:
   summary under ``tables/<scenario>/seed=<seed>/``; its runs are labelled by scenario and its
   summary figures read from those folders.
 
-This module is self-contained: the folder layouts it reads are known here only.
+The folder layouts are known here; a comparison's runs are read with ``analysis.sweep.read_runs``,
+which counts each run (key) once, as the sweep store does.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from analysis.sweep.results import read_runs
 from sim.outputs import TABLES
 
 
@@ -170,12 +172,10 @@ def _load_comparison(root: Path, meta: dict[str, Any]) -> RunSet:
     from analysis.compare import runs_table, summary_row, table_path
 
     try:
-        recorded = pd.read_parquet(root / "runs", columns=["point", "replication", "seed",
-                                                           "status", "key"])
+        recorded = read_runs(root)[["point", "replication", "seed", "status", "key"]]
         design = pd.read_parquet(root / "design.parquet")
     except Exception as exc:  # noqa: BLE001
         raise ReportError(f"{root}: cannot be read as a comparison ({exc})") from exc
-    recorded = recorded.drop_duplicates("key")  # a run is one key (as the sweep store counts)
     label_of = dict(zip(design["point"].astype(int), design["scenario"].astype(str),
                         strict=True))
     labels = [label_of[p] for p in sorted(label_of)]
