@@ -26,18 +26,19 @@ matplotlib.use("Agg")  # figures are rendered to PNG on the server; no display, 
 
 import numpy as np  # noqa: E402
 import solara  # noqa: E402
-import yaml  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 from mesa.visualization import SolaraViz  # noqa: E402
 
+from analysis.patterns import field_figure  # noqa: E402
 from sim.mechanisms import payments  # noqa: E402
 from sim.model import SocialOutsourcingModel  # noqa: E402
 from sim.scenario import (  # noqa: E402
     LINES,
     MissionWithdraws,
     Scenario,
+    ScenarioError,
     add_months,
     decimal_year,
     load_scenario,
@@ -49,7 +50,6 @@ SCENARIO_ENV = "SOSIM_DASHBOARD_SCENARIO"
 """Environment variable naming the scenario file (set by ``sosim dashboard``)."""
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "kerala_baseline.yaml"
-PATTERNS = ROOT / "analysis" / "patterns.yaml"
 LINE_COLOURS = {"training": "#1f77b4", "data_entry": "#ff7f0e", "hardware": "#2ca02c"}
 LINE_LABELS = {"training": "IT training", "data_entry": "data entry", "hardware": "hardware"}
 ARREARS_COLOUR = "#d62728"
@@ -65,9 +65,8 @@ def base_scenario() -> Scenario:
 def field_earnings() -> float | None:
     """Members' mean monthly earnings observed in the field work (analysis/patterns.yaml)."""
     try:
-        data = yaml.safe_load(PATTERNS.read_text())
-        return float(next(p["observed"] for p in data["patterns"] if p["id"] == "member_earnings"))
-    except (OSError, StopIteration, KeyError, TypeError, ValueError, yaml.YAMLError):
+        return field_figure("member_earnings")
+    except (KeyError, ScenarioError):  # no such pattern, or the pattern file cannot be read
         return None
 
 
