@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, field_validator
 
 from sim.scenario.months import YearMonth, parse_year_month
-from sim.scenario.params import Int, Num, P, Strict
+from sim.scenario.params import LINES, Int, Num, P, Strict
 
 
 class EventBase(Strict):
@@ -76,7 +76,7 @@ FIXED_DURING_RUN: dict[str, str] = {
     "start (payments.public_mean_delay_months may change: clients' delays scale with it)",
     **{
         f"lines.{line}.output_unit": "a label of the output unit, not a parameter of the world"
-        for line in ("training", "data_entry", "hardware")
+        for line in LINES
     },
 }
 """Parameters a dated ``set`` event may not change, each with the reason (scenario validation
