@@ -184,6 +184,7 @@ def result(model: SocialOutsourcingModel) -> RunResult:
         {
             "enterprise_id": np.arange(n, dtype=np.int64),
             "line": pd.Series([LINES[c] for c in E.line], dtype="string"),
+            "area": E.area.copy(),
             "founded": _dates(E.founded, dates),
             "closed": _dates(E.closed, dates),
             "closure_reason": pd.Series(

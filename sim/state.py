@@ -168,6 +168,7 @@ def enterprise_table() -> Table:
             "idle_months": (i8, 0),
             "reputation": (f8, 0.5),
             "markets_self": (b1, False),
+            "area": (i8, 0),  # area (district) whose private market it sells into, 0..areas-1
             "school": (i8, -1),
             "employees": (i8, 0),
             "casuals": (i8, 0),

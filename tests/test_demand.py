@@ -68,3 +68,76 @@ def test_each_public_client_has_its_own_mean_payment_delay():
     assert d.std() > 0.5
     assert d.mean() == pytest.approx(m.config.payments.public_mean_delay_months, rel=0.15)
     assert np.all(d >= 0)
+
+
+# --------------------------------------------------------------------- finite local private markets
+def _sellers(n: int, areas: list[int], line: int = 1, **values) -> SocialOutsourcingModel:
+    """A world of ``n`` self-marketing units of one line placed in the given areas."""
+    m = world_with_units([line] * n, **values)
+    m.E.markets_self[:] = True
+    m.E.area[:] = areas
+    return m
+
+
+def _orders_per_month(m: SocialOutsourcingModel, months: int = 600) -> np.ndarray:
+    """Private orders each unit found a month, on average over ``months`` draws."""
+    found = np.zeros(m.E.n)
+    for _ in range(months):
+        ent, _offers = demand.private_orders(m)
+        found += np.bincount(ent, minlength=m.E.n)
+    return found / months
+
+
+MARKET = "lines.data_entry.private_market_orders_per_area_month"
+REACH = "lines.data_entry.private_orders_per_month"
+
+
+def test_an_areas_private_orders_do_not_grow_with_the_number_of_sellers():
+    # reach far above the market: the market, not the sellers, sets the area's orders
+    one = _orders_per_month(_sellers(1, [0], **{MARKET: 2.0, REACH: 50.0}))
+    ten = _orders_per_month(_sellers(10, [0] * 10, **{MARKET: 2.0, REACH: 50.0}))
+    assert one.sum() == pytest.approx(2.0, rel=0.1)
+    assert ten.sum() == pytest.approx(2.0, rel=0.1)  # 10 x 50 without the shared market
+    assert ten.max() < 0.5  # each of the ten gets a share of the two orders
+
+
+def test_units_in_different_areas_do_not_share_a_market():
+    values = {MARKET: 1.0, REACH: 50.0, "marketing.areas": 2}
+    apart = _orders_per_month(_sellers(2, [0, 1], **values))
+    together = _orders_per_month(_sellers(2, [0, 0], **values))
+    assert apart == pytest.approx([1.0, 1.0], rel=0.15)  # each has its area's market alone
+    assert together.sum() == pytest.approx(1.0, rel=0.15)
+
+
+def test_a_seller_finds_at_most_its_search_reach():
+    alone = _orders_per_month(_sellers(1, [0], **{MARKET: 1000.0, REACH: 0.5}))
+    assert alone[0] == pytest.approx(0.5, rel=0.15)
+    # and with a market about its reach it finds less than either
+    tight = _orders_per_month(_sellers(1, [0], **{MARKET: 0.5, REACH: 0.5}))
+    assert tight[0] < 0.45
+
+
+def test_a_private_market_of_size_zero_gives_no_private_orders():
+    m = _sellers(5, [0, 0, 1, 2, 3], **{MARKET: 0.0, REACH: 5.0})
+    assert _orders_per_month(m, months=60).sum() == 0
+
+
+def test_a_better_reputation_wins_more_of_a_shared_market():
+    m = _sellers(2, [0, 0], **{MARKET: 1.0, REACH: 50.0, "marketing.private_base_weight": 0.5})
+    m.E.reputation[:] = [1.0, 0.0]  # weights 1.5 and 0.5 per lead
+    found = _orders_per_month(m)
+    assert found[0] > 2 * found[1]
+    even = _sellers(2, [0, 0], **{MARKET: 1.0, REACH: 50.0, "marketing.private_base_weight": 1e3})
+    even.E.reputation[:] = [1.0, 0.0]
+    share = _orders_per_month(even)
+    assert share[0] == pytest.approx(share[1], rel=0.2)  # a large base weight shares evenly
+
+
+def test_units_draw_their_area_at_formation_from_a_stream_of_their_own():
+    m = world_with_units([0] * 300, **{"marketing.areas": 3})
+    assert set(m.E.area.tolist()) == {0, 1, 2}
+    other = world_with_units([0] * 300, **{"marketing.areas": 14})
+    assert other.E.area.max() > 2
+    # the number of areas moves no other draw of formation
+    assert np.array_equal(m.M.education, other.M.education)
+    assert np.array_equal(m.M.other_income, other.M.other_income)

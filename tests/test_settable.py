@@ -42,6 +42,13 @@ CONTEXTS: dict[str, tuple[Any, dict[str, Any], str]] = {
     "kerala_hardware_market": (
         BASELINE, {"end": "2005-12", "lines.hardware.private_orders_per_month": 5.0}, "2003-01"
     ),
+    # training units busy enough to hire casual workers: with the finite community-course market
+    # (issue 14) the baseline's training units rarely exceed their team's capacity by 2005
+    "kerala_training_market": (
+        BASELINE,
+        {"end": "2005-12", "lines.training.private_market_orders_per_area_month": 20.0},
+        "2003-01",
+    ),
     # private client segments, and the preset's three levers switched on (quality monitoring,
     # pre-service training, solar backup), all off in Kerala
     "rural_kpo_levers": (
@@ -64,6 +71,10 @@ CONTEXT_OF: dict[str, str] = {
     # only without the mission do units bid on their own strength / need it for loans
     "contracting.self_bid_base_weight": "kerala_withdrawn",
     "mission.further_loan_needs_mission": "kerala_withdrawn",
+    # training capacity (people, seats, casual workers) binds only when the units are busy
+    "lines.training.casual_pay_share": "kerala_training_market",
+    "lines.training.output_per_person": "kerala_training_market",
+    "lines.training.seats_per_pc": "kerala_training_market",
     "lines.hardware.private_order_size": "kerala_hardware_market",
     "lines.hardware.private_price_multiple": "kerala_hardware_market",
     # brokering private clients is what a parent enterprise does
@@ -81,6 +92,9 @@ CONTEXT_PREFIX: dict[str, str] = {
 VALUE_OF: dict[str, Any] = {
     # rules that bind rarely in three years: a change large enough to bind
     "closure.min_core_members": 8,
+    # since the finite private market (issue 14) few units sit idle for a year by 2005: 12 -> 13
+    # months changes nothing; a shorter patience does
+    "closure.idle_months": 6,
     "closure.distress_months": 1,
     "finance.missed_instalments_to_default": 1,
     "finance.max_further_loan_usd": 0.0,

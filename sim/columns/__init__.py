@@ -125,6 +125,8 @@ ENTERPRISES = Table(
     (
         Column("enterprise_id", "int64", "id", "the unit (row of the enterprise table)", key=True),
         Column("line", "string", "-", "line of business: training, data_entry or hardware"),
+        Column("area", "int64", "area",
+               "area (district, 0 to marketing.areas - 1) whose private market it sells into"),
         Column("founded", "datetime64[s]", DATE, "month founded"),
         Column("closed", "datetime64[s]", DATE, "month closed; null while open"),
         Column("closure_reason", "string", "-",

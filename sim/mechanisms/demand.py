@@ -1,6 +1,7 @@
 """Public and private demand: digitisation orders drawn from a finite, depleting stock of
 paper records; schools that buy training places and may insource it; PC orders and annual
-maintenance contracts; and private work that only units marketing themselves can find.
+maintenance contracts; and private work that only units marketing themselves can find, from a
+finite market local to each area that the sellers there share.
 
 Sources: Heeks & Arun (2010) - lines of business, digitisation saturation, insourcing threat;
 IT@School programme (schools' own teachers as IT trainers).
@@ -134,16 +135,39 @@ def maintenance_offers(model: SocialOutsourcingModel) -> Offers:
 
 
 def private_orders(model: SocialOutsourcingModel) -> tuple[np.ndarray, Offers]:
-    """Private orders found by units that market themselves: (enterprise of each, offers)."""
+    """Private orders found by units that market themselves: (enterprise of each, offers).
+
+    Each line has a finite private market in each area: Poisson(``private_market_orders_per_
+    area_month``) orders arise there a month, drawn for every line and area whether anyone sells
+    there or not (stream ``private.market``), so that the market does not grow with its sellers.
+    Each self-marketing unit follows up Poisson(``private_orders_per_month``) leads (its search
+    reach). The area's orders go to its sellers' leads, at most one order a lead, chosen without
+    replacement with weight ``marketing.private_base_weight`` + the unit's reputation; orders
+    beyond the leads go elsewhere. So a unit alone in an unlimited market finds its reach, and
+    many sellers share the area's orders."""
     E = model.E
+    n_areas = model.config.marketing.areas
+    size_of_market = model.line_param("private_market_orders_per_area_month")
+    mrng = model.rng_for("private.market")
+    market = mrng.poisson(np.repeat(size_of_market, n_areas))  # row: line * n_areas + area
     rng = model.rng_for("private")
     units = np.flatnonzero(E.alive & E.markets_self)
+    empty = np.empty(0, dtype=np.int64)
     if len(units) == 0:
-        empty = np.empty(0, dtype=np.int64)
         return empty, Offers(empty, empty, np.empty(0), np.empty(0), empty)
-    line = E.line[units]
-    n = rng.poisson(model.line_param("private_orders_per_month")[line])
-    ent = np.repeat(units, n)
+    leads = rng.poisson(model.line_param("private_orders_per_month")[E.line[units]])
+    lead_of = np.repeat(units, leads)
+    if len(lead_of) == 0:
+        return empty, Offers(empty, empty, np.empty(0), np.empty(0), empty)
+    group = E.line[lead_of] * n_areas + E.area[lead_of]
+    # weighted sampling without replacement within each group (Efraimidis & Spirakis 2006):
+    # the leads with the largest log(u) / weight win the group's orders
+    weight = model.config.marketing.private_base_weight + E.reputation[lead_of]
+    key = np.log(mrng.random(len(lead_of))) / weight
+    order = np.lexsort((-key, group))
+    g = group[order]
+    rank = np.arange(len(g)) - np.searchsorted(g, g, side="left")
+    ent = np.sort(lead_of[order[rank < market[g]]])
     ln = E.line[ent]
     mk = model.config.marketing  # spread and deadline of the orders self-marketing finds
     size = _lognormal(rng, 1.0, mk.private_order_size_sigma, len(ent))

@@ -95,6 +95,8 @@ def found(model: SocialOutsourcingModel, lines: np.ndarray) -> np.ndarray:
         reputation=cfg.contracting.reputation_initial,
     )
     E.target_pcs[idx] = model.line_param("initial_pcs")[lines]
+    # its area (district), evenly, from a stream of its own so that no other draw moves
+    E.area[idx] = model.rng_for("formation.area").integers(0, cfg.marketing.areas, n)
     sigma = fm.productivity_sigma
     if sigma > 0:
         z = model.rng_for("heterogeneity").standard_normal(n)

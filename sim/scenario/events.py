@@ -72,6 +72,9 @@ FIXED_DURING_RUN: dict[str, str] = {
     "demand.schools.mean_students": "schools' sizes are drawn once, at the start",
     "demand.schools.students_sigma": "schools' sizes are drawn once, at the start",
     "demand.schools.min_students": "schools' sizes are drawn once, at the start",
+    "marketing.areas": "each unit's area (and so whose private market it shares) is drawn when "
+    "it is formed; a new number of areas mid-run would have to move open units between "
+    "markets - compare runs with different numbers of areas instead",
     "payments.client_delay_shape": "the spread of clients' own delays is drawn once, at the "
     "start (payments.public_mean_delay_months may change: clients' delays scale with it)",
     **{

@@ -44,6 +44,7 @@ GUARDS: dict[str, float] = {
     "schools": 10_000_000, "people/PC": 100,
     # flows and quantities (the national benchmark scenario is 100 x Kerala, far below these)
     "orders/month": 1e6, "contracts/month": 1e6, "clients/month": 1e6,
+    "orders/area-month": 1e6,
     "orders/client-month": 1e6, "output units/person-month": 1e9,
     "output units/PC-month": 1e9, "output units": 1e9, "students": 1e6,
     "thousand records": 1e12, "thousand records/month": 1e12,
@@ -259,7 +260,15 @@ class Line(Strict):
     )
     seats_per_pc: Num = P(2.0, "people/PC", "Workers a PC supports across shifts", gt=0)
     private_orders_per_month: Num = P(
-        0.3, "orders/month", "Private orders a self-marketing unit finds a month", ge=0
+        0.3, "orders/month", "A self-marketing unit's search reach: it follows up Poisson(this) "
+        "leads a month, so it finds at most that many private orders (mean), all of them only "
+        "while its area's market (private_market_orders_per_area_month) has orders to spare; "
+        "sellers in one area share that market", ge=0
+    )
+    private_market_orders_per_area_month: Num = P(
+        1.0, "orders/area-month", "The line's finite local private market: private orders that "
+        "arise a month in each area (Poisson), shared among the leads of the line's "
+        "self-marketing units in that area; orders no lead reaches go elsewhere", ge=0
     )
     private_order_size: Num = P(50.0, "output units", "Mean size of a private order", gt=0)
     private_price_multiple: Num = P(
@@ -281,6 +290,7 @@ def _default_lines() -> dict[str, Line]:
             casual_pay_share=0.5,
             seats_per_pc=1.5,
             private_orders_per_month=1.29,
+            private_market_orders_per_area_month=1.5,
             private_order_size=400,
             private_price_multiple=1.5,
         ),
@@ -296,6 +306,7 @@ def _default_lines() -> dict[str, Line]:
             casual_pay_share=0.55,
             seats_per_pc=2.0,
             private_orders_per_month=0.25,
+            private_market_orders_per_area_month=1.5,
             private_order_size=60,
             private_price_multiple=1.0,
         ),
@@ -311,6 +322,7 @@ def _default_lines() -> dict[str, Line]:
             casual_pay_share=0.4,
             seats_per_pc=2.0,
             private_orders_per_month=0.5,
+            private_market_orders_per_area_month=2.0,
             private_order_size=3,
             private_price_multiple=1.2,
         ),
@@ -637,6 +649,17 @@ class Marketing(Strict):
     )
     private_deadline_months: Int = P(
         3, "months", "Months to deliver a private order a self-marketing unit finds", ge=1
+    )
+    areas: Int = P(
+        14, "areas", "Areas (districts) the units are spread over: a unit's area is drawn at "
+        "formation, evenly; each line's private market is local to an area "
+        "(lines.*.private_market_orders_per_area_month)", "Census of India 2001, 2011 - "
+        "Kerala has 14 districts (one area each); Kudumbashree's District Missions run its "
+        "programmes in their districts (thekudumbashreestory.info)", ge=1, le=10_000,
+    )
+    private_base_weight: Num = P(
+        0.5, "weight", "An area's private order goes to one of its sellers' leads, a lead "
+        "weighted by this + its unit's reputation (large = evenly among leads)", gt=0,
     )
 
 
