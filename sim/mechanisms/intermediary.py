@@ -22,14 +22,35 @@ if TYPE_CHECKING:
     from sim.scenario import Scenario
 
 
+SUPPORTS: tuple[str, ...] = (
+    "forms_units",
+    "assigns_schools",
+    "brokers_public",
+    "nominates_members",
+    "trains_members",
+    "backs_loans",
+)
+"""The mission's supports, each a lever ``mission.<name>`` (issue 14, item 6)."""
+
+
+def supports(model: SocialOutsourcingModel, name: str) -> bool:
+    """Whether the mission's support ``name`` (one of SUPPORTS) acts this month: the mission
+    is active (no ``mission_withdraws`` in force) AND its lever ``mission.<name>`` is on. The
+    one test every mechanism asks, so that an analyst can switch each support off alone."""
+    if name not in SUPPORTS:
+        raise ValueError(f"unknown mission support {name!r}; one of {', '.join(SUPPORTS)}")
+    return bool(model.world.mission_active and getattr(model.config.mission, name))
+
+
 def active_at_start(scenario: Scenario) -> bool:
     """Whether an intermediary is active in the first month (never, if there is none)."""
     return scenario.mission.active_at_start and scenario.intermediary.kind != "none"
 
 
 def may_form(model: SocialOutsourcingModel) -> bool:
-    """Scheduled units form while the intermediary is active - or on their own if there is none."""
-    return model.world.mission_active or model.config.intermediary.kind == "none"
+    """Scheduled units form while the intermediary forms units (``supports``) - or on their own
+    if there is none."""
+    return supports(model, "forms_units") or model.config.intermediary.kind == "none"
 
 
 def on_founded(model: SocialOutsourcingModel, idx: np.ndarray) -> None:
