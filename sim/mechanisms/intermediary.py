@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.mechanisms import ledger, production
+from sim.mechanisms import ledger
 
 if TYPE_CHECKING:
     from sim.model import SocialOutsourcingModel
@@ -60,8 +60,12 @@ def on_founded(model: SocialOutsourcingModel, idx: np.ndarray) -> None:
 
 
 def workers(model: SocialOutsourcingModel) -> np.ndarray:
-    """Members and employees per enterprise (casual workers are not counted)."""
-    members, _ = production.member_strength(model)
+    """Members and employees per enterprise (casual workers are not counted). Members are
+    counted here, not through ``production.member_strength``, so that this module - which
+    ``assets``, ``workforce`` and ``staffing`` ask for ``supports`` - imports no mechanism that
+    imports them back."""
+    M = model.M
+    members = np.bincount(M.enterprise[M.left < 0], minlength=model.E.n)
     return members + model.E.employees
 
 
