@@ -18,6 +18,7 @@ from sim.mechanisms import (
     assets,
     clients,
     closure,
+    consortium,
     contracting,
     demand,
     events,
@@ -146,7 +147,8 @@ class SocialOutsourcingModel(mesa.Model):
 
     # ------------------------------------------------------------------ the monthly step
     def step(self) -> None:
-        """One month: events, formation, quality, demand, contracting (and private client
+        """One month: events, formation, quality, the units' consortium, demand, contracting
+        (and private client
         segments), production, payments, donors and overheads, finance, workforce, staffing,
         assets, closure, data collection."""
         if self.finished:
@@ -160,6 +162,7 @@ class SocialOutsourcingModel(mesa.Model):
         events.apply(self)
         intermediary.on_founded(self, formation.form(self))
         quality.update(self)
+        consortium.step(self)
         contracting.end_school_contracts(self, demand.insource(self))
         contracting.assign_schools(self)
         contracting.allocate_public(self, demand.public_orders(self))

@@ -94,7 +94,8 @@ class World:
     one mechanism writes and another reads (held by the model as ``model.world``)."""
 
     mission_active: bool
-    """Whether the intermediary (the mission) brokers, forms and finances this month.
+    """Whether the intermediary (the mission) is active this month; each of its supports acts
+    only if its lever is on too (``intermediary.supports``).
     Written by the model at start (``intermediary.active_at_start``) and ``events``
     (withdraws/returns); read by ``contracting``, ``clients``, ``intermediary``, ``assets``
     (further loans), ``workforce`` (nominated members), outputs and the dashboard."""
@@ -104,6 +105,10 @@ class World:
     inflow, orders drawn from it, records of cancelled orders given back), ``events``
     (digitisation drives), ``production`` and ``closure`` (through ``demand.return_records``);
     read by ``demand`` and outputs."""
+
+    brokering_off_since: int = -1
+    """Month index since which the mission's brokering of public orders has not acted (-1: it
+    acts). Written and read by ``consortium`` (the units' own body forms after a lag)."""
 
     delay_extra: float = 0.0
     """Months a payment-delay shock adds to public clients' mean delay [months]. Written by
@@ -196,6 +201,8 @@ def enterprise_table() -> Table:
             "overhead_due": (f8, 0.0),
             "clients_domestic": (i8, 0),
             "clients_foreign": (i8, 0),
+            # issue 14: a member of the units' own consortium (``sim.mechanisms.consortium``)
+            "consortium": (b1, False),
             # yearly accumulators, reset every January
             "revenue_year": (f8, 0.0),
             "revenue_private_year": (f8, 0.0),

@@ -32,7 +32,7 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 from mesa.visualization import SolaraViz  # noqa: E402
 
 from analysis.patterns import field_figure  # noqa: E402
-from sim.mechanisms import payments  # noqa: E402
+from sim.mechanisms import intermediary, payments  # noqa: E402
 from sim.model import SocialOutsourcingModel  # noqa: E402
 from sim.scenario import (  # noqa: E402
     LINES,
@@ -378,6 +378,10 @@ def WhatHappened(model: SocialOutsourcingModel):
     """What just happened (the model's own messages, latest first) and this run's levers."""
     esc = html.escape
     status = "active" if model.mission_active else "withdrawn"
+    if model.mission_active:  # a support whose lever is off does not act (issue 14)
+        off = [n.replace("_", " ") for n in intermediary.SUPPORTS
+               if not getattr(model.config.mission, n)]
+        status += f" (not: {', '.join(off)})" if off else ""
     recent = model.messages[-7:][::-1]
     happened = [f"<li><b>{_date_of(model, t)}</b> {esc(text)}</li>" for t, text in recent]
     notes = [f"<li>{esc(n)}</li>" for n in getattr(model, "lever_notes", [])]

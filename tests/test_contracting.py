@@ -64,3 +64,30 @@ def test_without_the_mission_only_self_marketing_units_bid():
     for _ in range(50):
         contracting.allocate_public(m, one_order(m))
     assert set(m.O.enterprise) <= {1}
+
+
+def self_bidders(k: int, **values):
+    """Two self-marketing data-entry units without the mission; unit 0 has the stronger bid."""
+    m = world_with_units([1, 1], **{"contracting.self_bid_units": k, **values})
+    m.world.mission_active = False
+    m.E.markets_self[:] = True
+    m.E.reputation[:] = [0.9, 0.5]
+    for _ in range(60):
+        contracting.allocate_public(m, one_order(m, qty=5.0))
+    return m
+
+
+def test_with_one_self_bidder_only_the_strongest_unit_ever_wins():
+    assert set(self_bidders(1).O.enterprise) == {0}
+
+
+def test_with_two_self_bidders_a_second_unit_wins_when_the_strongest_bid_loses():
+    m = self_bidders(2)
+    assert set(m.O.enterprise) == {0, 1}
+    assert m.world.counters["tenders"] == 60  # one tender per order, however many bid
+
+
+def test_when_several_self_bids_win_the_agency_takes_the_best():
+    # both bids always beat the private firms: the one most likely to win (unit 0) is taken
+    m = self_bidders(2, **{"contracting.win_intercept": 20.0})
+    assert set(m.O.enterprise) == {0} and m.O.n == 60

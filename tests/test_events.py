@@ -64,3 +64,29 @@ def test_results_record_the_scenario_as_given_not_as_changed_by_events(short):
     res = run(s, seed=1)
     assert res.scenario.payments.terms_months == 1
     assert res.scenario == s
+
+
+def test_a_set_of_one_support_lever_switches_off_that_support_alone(short):
+    from sim.mechanisms import intermediary
+
+    s = scenario_with(short, {"events": [{"date": "2001-01", "do": "set",
+                                          "values": {"mission.assigns_schools": False}}]})
+    m = SocialOutsourcingModel(s, seed=1)
+    step_until(m, 25)
+    assert not intermediary.supports(m, "assigns_schools")
+    assert all(intermediary.supports(m, n) for n in intermediary.SUPPORTS
+               if n != "assigns_schools")
+
+
+def test_withdrawal_turns_every_support_off_and_return_restores_the_levers_on(short):
+    from sim.mechanisms import intermediary
+
+    s = scenario_with(short, {"mission.nominates_members": False,
+                              "events": [{"date": "2001-01", "do": "mission_withdraws"},
+                                         {"date": "2002-01", "do": "mission_returns"}]})
+    m = SocialOutsourcingModel(s, seed=1)
+    step_until(m, 25)
+    assert not any(intermediary.supports(m, n) for n in intermediary.SUPPORTS)
+    step_until(m, 37)
+    on = {n for n in intermediary.SUPPORTS if intermediary.supports(m, n)}
+    assert on == set(intermediary.SUPPORTS) - {"nominates_members"}

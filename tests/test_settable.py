@@ -38,6 +38,17 @@ CONTEXTS: dict[str, tuple[Any, dict[str, Any], str]] = {
         {"end": "2005-12", "events": [{"date": "2002-06", "do": "mission_withdraws"}]},
         "2003-01",
     ),
+    # banks lend further loans only with the mission's backing (mission.backs_loans acts)
+    "kerala_loans_need_mission": (
+        BASELINE, {"end": "2005-12", "mission.further_loan_needs_mission": True}, "2003-01"
+    ),
+    # the units' own consortium bids from 2002-09, three months after the mission withdraws
+    "kerala_consortium": (
+        BASELINE,
+        {"end": "2005-12", "consortium.forms": True, "consortium.lag_months": 3,
+         "events": [{"date": "2002-06", "do": "mission_withdraws"}]},
+        "2003-01",
+    ),
     # the three hardware units sell privately often enough for the terms of that work to show
     "kerala_hardware_market": (
         BASELINE, {"end": "2005-12", "lines.hardware.private_orders_per_month": 5.0}, "2003-01"
@@ -75,6 +86,12 @@ CONTEXT_OF: dict[str, str] = {
     "lines.training.casual_pay_share": "kerala_training_market",
     "lines.training.output_per_person": "kerala_training_market",
     "lines.training.seats_per_pc": "kerala_training_market",
+    "contracting.self_bid_units": "kerala_withdrawn",
+    "consortium.forms": "kerala_withdrawn",
+    # Kerala's banks need no backing and Kerala models no pre-service training: the two
+    # levers act where they have something to do (the preset's units pay their own training)
+    "mission.backs_loans": "kerala_loans_need_mission",
+    "mission.trains_members": "source_for_change",
     "lines.hardware.private_order_size": "kerala_hardware_market",
     "lines.hardware.private_price_multiple": "kerala_hardware_market",
     # brokering private clients is what a parent enterprise does
@@ -84,12 +101,15 @@ CONTEXT_OF: dict[str, str] = {
 every prefix in ``CONTEXT_PREFIX`` likewise."""
 
 CONTEXT_PREFIX: dict[str, str] = {
+    "consortium.": "kerala_consortium",  # off in Kerala (consortium.forms: kerala_withdrawn)
     "clients.": "rural_kpo_levers",  # Kerala has no private client segments
     "quality.": "rural_kpo_levers",  # quality only matters to private clients' choice and churn
     "infrastructure.": "rural_kpo_levers",  # Kerala has no power cuts or solar backup
 }
 
 VALUE_OF: dict[str, Any] = {
+    # the consortium already bids in 2003-01 (lag 3 from 2002-06): a lag that ends later
+    "consortium.lag_months": 24,
     # rules that bind rarely in three years: a change large enough to bind
     "closure.min_core_members": 8,
     # since the finite private market (issue 14) few units sit idle for a year by 2005: 12 -> 13

@@ -18,7 +18,8 @@ class Mission(mesa.Agent):
 
     @property
     def active(self) -> bool:
-        """Whether the mission still brokers, forms and finances (``model.world``; writable)."""
+        """Whether the mission is active (``model.world``; writable); each support acts only
+        if its lever is on too (``intermediary.supports``)."""
         return self.model.world.mission_active
 
     @active.setter

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.mechanisms import costs, ledger
+from sim.mechanisms import costs, intermediary, ledger
 from sim.state import among, tally
 
 if TYPE_CHECKING:
@@ -115,7 +115,8 @@ def reinvest(model: SocialOutsourcingModel) -> None:
     good_standing = (E.missed_instalments[need] == 0) & (
         E.loan_balance[need] <= cfg.finance.further_loan_max_balance_usd)
     short = (affordable < deficit) & good_standing
-    if cfg.mission.further_loan_needs_mission and not model.world.mission_active:
+    # where banks lend only with the mission's backing, the backing must act this month
+    if cfg.mission.further_loan_needs_mission and not intermediary.supports(model, "backs_loans"):
         short[:] = False
     if short.any():
         borrowers = need[short]

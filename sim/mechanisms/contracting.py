@@ -1,7 +1,9 @@
-"""Contracting: the mission, while active, assigns training units to schools and brokers
-public orders - directly where a state ruling allows, otherwise as consortium bids in open
-tenders; private firms bid too, and units win on price, capacity and reputation. Without the
-mission only units that market themselves bid, each on its own.
+"""Contracting: the mission, while its supports act (``intermediary.supports``), assigns
+training units to schools and brokers public orders - directly where a state ruling allows,
+otherwise as consortium bids in open tenders; private firms bid too, and units win on price,
+capacity and reputation. Without the mission's brokering the units' own consortium, if it has
+formed, bids for its members in the tenders it reaches (``sim.mechanisms.consortium``), and the
+``contracting.self_bid_units`` strongest self-marketing units bid, each on its own.
 
 Sources: Heeks & Arun (2010) - direct orders, consortium bids, ~70 % of local-government IT
 contracts won, private bids of US$30-40k against US$10k.
@@ -14,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.mechanisms import demand, production
+from sim.mechanisms import consortium, demand, intermediary, production
 from sim.state import among
 
 if TYPE_CHECKING:
@@ -62,7 +64,7 @@ def end_school_contracts(model: SocialOutsourcingModel, schools: np.ndarray) -> 
 
 def assign_schools(model: SocialOutsourcingModel) -> None:
     """The mission assigns schools lacking IT staff to training units that have none."""
-    if not model.world.mission_active:
+    if not intermediary.supports(model, "assigns_schools"):
         return
     E, C = model.E, model.C
     units = np.flatnonzero(E.alive & (E.line == demand.TRAINING) & (E.school < 0))
@@ -111,11 +113,12 @@ def _spare(
 def allocate_public(
     model: SocialOutsourcingModel, offers: demand.Offers, recurring: bool = False
 ) -> None:
-    """Place public orders: direct orders through the mission, the rest by open tender."""
+    """Place public orders: direct orders and consortium bids through the mission while its
+    brokering acts; otherwise open tenders, bid by the units' own consortium where it reaches
+    and, for the rest (or if its bid loses), by self-marketing units alone."""
     if len(offers) == 0:
         return
     cfg = model.config
-    E = model.E
     rng = model.rng_for("contracting")
     capacity = production.potential_capacity(model)
     backlog = production.backlog(model)
@@ -125,12 +128,72 @@ def allocate_public(
     )
     direct_draw = rng.random(len(offers))
     win_draw = rng.random(len(offers))
-    if model.world.mission_active:
+    if intermediary.supports(model, "brokers_public"):
         _broker(model, offers, recurring, capacity, backlog, base_logit, direct_draw, win_draw)
         return
+    todo = range(len(offers))
+    if consortium.bids(model):
+        todo = _consortium_bids(model, offers, recurring, capacity, backlog, base_logit, win_draw)
+    _self_bids(model, offers, recurring, capacity, backlog, base_logit, win_draw, todo)
+
+
+def _consortium_bids(
+    model: SocialOutsourcingModel,
+    offers: demand.Offers,
+    recurring: bool,
+    capacity: np.ndarray,
+    backlog: np.ndarray,
+    base_logit: float,
+    win_draw: np.ndarray,
+) -> np.ndarray:
+    """The units' consortium bids, as the mission's consortium bids, for its members in the
+    open tenders it reaches (each with chance ``consortium.tender_reach_share``); return the
+    orders it did not place, which the self-marketing units bid for next."""
+    cs = model.config.consortium
+    reached = np.flatnonzero(
+        model.rng_for("consortium").random(len(offers)) < cs.tender_reach_share
+    )
+    placed = np.zeros(len(offers), dtype=bool)
+    if len(reached):
+        sub = demand.Offers(
+            offers.line[reached], offers.client[reached], offers.qty[reached],
+            offers.price[reached], offers.deadline[reached],
+        )
+        won = _broker(
+            model, sub, recurring, capacity, backlog, base_logit,
+            np.ones(len(reached)), win_draw[reached], eligible=model.E.consortium,
+            k_max=cs.max_units_per_bid, ties=model.rng_for("consortium_ties"),
+            count_orders=False,
+        )
+        placed[reached[won]] = True
+        model.world.counters["consortium_orders_won"] += int(won.sum())
+    return np.flatnonzero(~placed)
+
+
+def _self_bids(
+    model: SocialOutsourcingModel,
+    offers: demand.Offers,
+    recurring: bool,
+    capacity: np.ndarray,
+    backlog: np.ndarray,
+    base_logit: float,
+    win_draw: np.ndarray,
+    todo,
+) -> None:
+    """Self-marketing units bid for orders ``todo``, each alone: the ``self_bid_units`` units
+    of the line with the strongest bids (work they can take x (self_bid_base_weight +
+    reputation)) that have room. Bid j beats the private firms with chance
+    logistic(b0 + b_r rep_j + b_c cover_j); the agency takes, of the bids that beat them, the
+    one with the highest chance (the strongest on a tie). The strongest bid's draw is the
+    order's ``win_draw`` (so one bidder draws as before), the others' come from the
+    ``self_bid`` stream."""
+    cfg = model.config
+    E = model.E
+    ct = cfg.contracting
+    k_bid = ct.self_bid_units
     stats = model.world.counters
     units_of: dict[int, np.ndarray] = {}
-    for i in range(len(offers)):
+    for i in todo:
         line = int(offers.line[i])
         qty = float(offers.qty[i])
         months = int(offers.deadline[i] - model.t)
@@ -142,18 +205,31 @@ def allocate_public(
             continue
         spare = _spare(model, capacity, backlog, units, 1 if recurring else months)
         need = qty  # recurring: one month's work; one-off: the whole order
-        # each self-marketing unit bids alone; the strongest bid is the one that counts
+        # the k strongest self-marketing units bid, each alone (those with room)
         score = np.minimum(spare, need) * (ct.self_bid_base_weight + E.reputation[units])
-        order = np.argsort(-score, kind="stable")[:1]
-        chosen, spare_c = units[order], spare[order]
-        if spare_c.sum() <= 0:
+        order = np.argsort(-score, kind="stable")[:k_bid]
+        order = order[spare[order] > 0]
+        if len(order) == 0:
             continue
-        cover = min(1.0, spare_c.sum() / need)
-        rep = float(np.average(E.reputation[chosen], weights=np.maximum(spare_c, 1e-9)))
-        p = _sigmoid(base_logit + ct.win_reputation_coef * rep + ct.win_capacity_coef * cover)
+        p = np.empty(len(order))
+        for j, o in enumerate(order):
+            spare_j = spare[o : o + 1]
+            cover = min(1.0, spare_j.sum() / need)
+            rep = float(np.average(E.reputation[units[o : o + 1]],
+                                   weights=np.maximum(spare_j, 1e-9)))
+            p[j] = _sigmoid(
+                base_logit + ct.win_reputation_coef * rep + ct.win_capacity_coef * cover
+            )
+        u = np.empty(len(order))
+        u[0] = win_draw[i]
+        if len(order) > 1:
+            u[1:] = model.rng_for("self_bid").random(len(order) - 1)
         stats["tenders"] += 1
-        if win_draw[i] >= p:
+        wins = np.flatnonzero(u < p)
+        if len(wins) == 0:
             continue
+        best = order[wins[np.argmax(p[wins])]]
+        chosen, spare_c = units[best : best + 1], spare[best : best + 1]
         stats["tenders_won"] += 1
         share = spare_c / spare_c.sum()
         take = share * min(need, spare_c.sum())
@@ -231,15 +307,25 @@ def _broker(
     base_logit: float,
     direct_draw: np.ndarray,
     win_draw: np.ndarray,
-) -> None:
+    eligible: np.ndarray | None = None,
+    k_max: int | None = None,
+    ties: np.random.Generator | None = None,
+    count_orders: bool = True,
+) -> np.ndarray:
     """The mission spreads each order over up to N units with the lightest load relative to
     their capacity, weighted by reputation (exact ties at random), directly where a state
     ruling allows, else as a consortium bid in an open tender; the order is split over the
-    chosen units in proportion to their spare capacity."""
+    chosen units in proportion to their spare capacity. The units' own consortium bids the same
+    way for its members (``eligible``), with its own N and tie stream and no direct orders
+    (``count_orders`` False: the orders it does not place are counted by the self-bidders).
+    Return which orders were placed; ``backlog`` is updated with the work booked."""
     E = model.E
     ct = model.config.contracting
-    k_max = model.config.mission.consortium_max_units
-    ties = model.rng_for("mission_ties")
+    if k_max is None:
+        k_max = model.config.mission.consortium_max_units
+    if ties is None:
+        ties = model.rng_for("mission_ties")
+    pool = E.alive if eligible is None else E.alive & eligible
     heappop, heappush = heapq.heappop, heapq.heappush
     cap = capacity.tolist()
     free_a = 1 - E.utilisation
@@ -258,12 +344,13 @@ def _broker(
     keys: list[float] = []
     rows: list[tuple[int, int, float, int]] = []  # (order, enterprise, take, months)
     n_tenders = n_won = n_direct = n_placed = 0
+    placed_of = np.zeros(len(line_of), dtype=bool)
     for i in range(len(line_of)):
         line, need, months = line_of[i], qty_of[i], months_of[i]
         mm = 1 if recurring else (months if months > 1 else 1)
         q = queues.get((line, mm))
         if q is None:
-            units = np.flatnonzero(E.alive & (E.line == line))
+            units = np.flatnonzero(pool & (E.line == line))
             q = queues[(line, mm)] = _Queue(
                 units, mm, capacity, free_a, E.reputation, np.asarray(blog),
                 ties.standard_exponential(len(units)), (w0, w1),
@@ -328,6 +415,7 @@ def _broker(
                     rows.append((i, u, take, months))
                     blog[u] += take * (months if months > 1 else 1) if recurring else take
             n_placed += 1
+            placed_of[i] = True
         # the units offered this order are re-queued with their new load (and a new tie key)
         for qq in of_line[line]:
             m2, ver2, h2, taken2 = qq.mm, qq.version, qq.heap, qq.taken
@@ -346,7 +434,7 @@ def _broker(
                 v = ver2[j] = (ver2[j] if ver2[j] > 0 else 0) + 1
                 heappush(h2, (-a, k, j, v))
     stats = model.world.counters
-    stats["public_orders"] += len(line_of)
+    stats["public_orders"] += len(line_of) if count_orders else n_placed
     stats["tenders"] += n_tenders
     stats["tenders_won"] += n_won
     stats["direct_orders"] += n_direct
@@ -363,6 +451,8 @@ def _broker(
             )
         else:
             add_orders(model, ent, sub, take, private=False)
+    backlog[:] = blog
+    return placed_of
 
 
 def allocate_private(model: SocialOutsourcingModel, ent: np.ndarray, offers: demand.Offers) -> None:

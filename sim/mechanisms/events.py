@@ -26,14 +26,15 @@ def apply(model: SocialOutsourcingModel) -> None:
         if isinstance(ev, MissionWithdraws):
             model.world.mission_active = False
             model.log(
-                f"The mission withdrew in {ev.date}: no more brokering, formation or backing."
+                f"The mission withdrew in {ev.date}: all its supports end (formation, "
+                "schools, brokering, nominated members, training, backing of loans)."
                 if not none else f"{ev.date}: there is no intermediary to withdraw."
             )
         elif isinstance(ev, MissionReturns):
             # with no intermediary (kind none) there is nobody to return
             model.world.mission_active = not none
             model.log(
-                f"The mission returned in {ev.date}."
+                f"The mission returned in {ev.date} (the supports whose levers are on)."
                 if not none else f"{ev.date}: there is no intermediary to return."
             )
         elif isinstance(ev, PaymentDelayShock):

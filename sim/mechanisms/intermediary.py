@@ -15,11 +15,31 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.mechanisms import ledger, production
+from sim.mechanisms import ledger
 
 if TYPE_CHECKING:
     from sim.model import SocialOutsourcingModel
     from sim.scenario import Scenario
+
+
+SUPPORTS: tuple[str, ...] = (
+    "forms_units",
+    "assigns_schools",
+    "brokers_public",
+    "nominates_members",
+    "trains_members",
+    "backs_loans",
+)
+"""The mission's supports, each a lever ``mission.<name>`` (issue 14, item 6)."""
+
+
+def supports(model: SocialOutsourcingModel, name: str) -> bool:
+    """Whether the mission's support ``name`` (one of SUPPORTS) acts this month: the mission
+    is active (no ``mission_withdraws`` in force) AND its lever ``mission.<name>`` is on. The
+    one test every mechanism asks, so that an analyst can switch each support off alone."""
+    if name not in SUPPORTS:
+        raise ValueError(f"unknown mission support {name!r}; one of {', '.join(SUPPORTS)}")
+    return bool(model.world.mission_active and getattr(model.config.mission, name))
 
 
 def active_at_start(scenario: Scenario) -> bool:
@@ -28,8 +48,9 @@ def active_at_start(scenario: Scenario) -> bool:
 
 
 def may_form(model: SocialOutsourcingModel) -> bool:
-    """Scheduled units form while the intermediary is active - or on their own if there is none."""
-    return model.world.mission_active or model.config.intermediary.kind == "none"
+    """Scheduled units form while the intermediary forms units (``supports``) - or on their own
+    if there is none."""
+    return supports(model, "forms_units") or model.config.intermediary.kind == "none"
 
 
 def on_founded(model: SocialOutsourcingModel, idx: np.ndarray) -> None:
@@ -39,8 +60,12 @@ def on_founded(model: SocialOutsourcingModel, idx: np.ndarray) -> None:
 
 
 def workers(model: SocialOutsourcingModel) -> np.ndarray:
-    """Members and employees per enterprise (casual workers are not counted)."""
-    members, _ = production.member_strength(model)
+    """Members and employees per enterprise (casual workers are not counted). Members are
+    counted here, not through ``production.member_strength``, so that this module - which
+    ``assets``, ``workforce`` and ``staffing`` ask for ``supports`` - imports no mechanism that
+    imports them back."""
+    M = model.M
+    members = np.bincount(M.enterprise[M.left < 0], minlength=model.E.n)
     return members + model.E.employees
 
 

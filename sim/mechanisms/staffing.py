@@ -2,7 +2,8 @@
 venture can grow from a dozen people to hundreds as demand and PCs grow); employees leave with
 their own attrition; trained workers - members and employees - migrate to jobs in towns with a
 hazard that grows as training closes their skill gap; new employees start at the entry skill
-(after any pre-service training) and learn on the job; training costs fall due at settlement.
+(after any pre-service training) and learn on the job; training costs fall due at settlement
+(new members' training is the mission's while ``mission.trains_members`` acts).
 
 Sources: HBS case 09-095 - DDD grew from a dozen staff (2001) to ~500 (2009), staff stay 3-4
 years; NASSCOM Foundation / Everest Group (2014) - attrition in rural sourcing 8-12 % a year,
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.mechanisms import quality, workforce
+from sim.mechanisms import intermediary, quality, workforce
 from sim.state import monthly_probability
 
 if TYPE_CHECKING:
@@ -94,11 +95,16 @@ def employee_skills(model: SocialOutsourcingModel) -> None:
     E.employee_skill = mean + (top - mean) * learn
     q = cfg.quality
     if q.training_months > 0 and q.training_cost_usd_per_month > 0:
+        per_head = q.training_months * q.training_cost_usd_per_month
         newcomers = np.where(E.alive, new, 0).astype(float)
         M = model.M
         joined = M.enterprise[M.joined == model.t]
-        np.add.at(newcomers, joined, 1.0)
-        E.overhead_due += newcomers * q.training_months * q.training_cost_usd_per_month
+        if intermediary.supports(model, "trains_members"):
+            # the mission gives and pays new members' training; the unit pays its employees'
+            model.world.counters["mission_training_usd"] += len(joined) * per_head
+        else:
+            np.add.at(newcomers, joined, 1.0)
+        E.overhead_due += newcomers * per_head
     E.staff_seen = E.employees
 
 

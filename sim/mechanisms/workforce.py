@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.mechanisms import intermediary
 from sim.state import among, monthly_probability
 
 if TYPE_CHECKING:
@@ -72,9 +73,8 @@ def replace(model: SocialOutsourcingModel, leavers: np.ndarray) -> np.ndarray:
     # a short-handed unit recruits a new member itself; otherwise a leaver is replaced by a
     # member the mission's groups nominate, or by an employee if the work needs one
     replaced = np.where(short, True, u_replace < wf.replace_prob) & E.alive[ent]
-    p_member = np.where(
-        short, wf.recruit_prob_when_short, wf.new_member_prob if model.world.mission_active else 0.0
-    )
+    nominated = wf.new_member_prob if intermediary.supports(model, "nominates_members") else 0.0
+    p_member = np.where(short, wf.recruit_prob_when_short, nominated)
     as_member = replaced & (u_member < p_member)
     needed = E.utilisation[ent] >= wf.replace_min_utilisation
     as_employee = replaced & ~as_member & needed

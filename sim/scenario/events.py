@@ -20,13 +20,14 @@ class EventBase(Strict):
 
 
 class MissionWithdraws(EventBase):
-    """The mission stops brokering, forming and backing units."""
+    """The mission stops all its supports (``intermediary.SUPPORTS``): forming units, assigning
+    schools, brokering public orders, nominating members, training and backing loans."""
 
     do: Literal["mission_withdraws"]
 
 
 class MissionReturns(EventBase):
-    """The mission resumes its support."""
+    """The mission resumes its supports: those whose levers (``mission.<support>``) are on."""
 
     do: Literal["mission_returns"]
 

@@ -220,7 +220,9 @@ class Mission(Strict):
         le=1,
     )
     further_loan_needs_mission: bool = P(
-        False, "flag", "Further (reinvestment) loans need the mission's backing", "assumption"
+        False, "flag", "Banks lend further (reinvestment) loans only with the mission's backing "
+        "(mission.backs_loans, while the mission is active)", "assumption - HA2010: at least "
+        "a third took further loans; it does not say the mission backed them",
     )
     rank_base_weight: Num = P(
         0.75, "weight", "The mission offers an order to the units ranked highest by free share "
@@ -229,6 +231,76 @@ class Mission(Strict):
     rank_reputation_weight: Num = P(
         0.5, "weight per unit reputation", "How much reputation adds to a unit's rank for the "
         "mission's orders (see rank_base_weight)", ge=0,
+    )
+    # the mission's supports, one lever each (issue 14, item 6): a support acts in a month only
+    # while the mission is active AND its lever is on (``intermediary.supports``); the
+    # mission_withdraws event switches them all off, a dated ``set`` of one lever that one alone
+    forms_units: bool = P(
+        True, "flag", "The mission forms and finances the scheduled units (formation)",
+        "HA2010 - the mission turns self-help groups into enterprises and finances them",
+    )
+    assigns_schools: bool = P(
+        True, "flag", "The mission assigns training units to schools that lack IT staff",
+        "HA2010 - no tender: the mission assigns a training unit to a school",
+    )
+    brokers_public: bool = P(
+        True, "flag", "The mission brokers public orders: direct orders under the state ruling "
+        "and consortium bids in open tenders (off: units bid alone, or through their own "
+        "consortium)", "HA2010 - the mission receives tenders or direct orders, assembles "
+        "consortium bids and passes work on",
+    )
+    nominates_members: bool = P(
+        True, "flag", "The mission's self-help groups nominate new members for leavers "
+        "(workforce.new_member_prob)", "HA2010 - members are nominated from local self-help "
+        "groups",
+    )
+    trains_members: bool = P(
+        True, "flag", "The mission gives and pays new members' pre-service training "
+        "(quality.training_months); off: the unit pays it at "
+        "quality.training_cost_usd_per_month", "HA2010 - all members gained computer skills "
+        "through the scheme; who pays the training is an assumption",
+    )
+    backs_loans: bool = P(
+        True, "flag", "The mission backs units' further (reinvestment) loans; matters only "
+        "where banks need that backing (further_loan_needs_mission)", "assumption - HA2010: "
+        "the mission helps secure the bank loan at formation; it says nothing of further loans",
+    )
+
+
+class Consortium(Strict):
+    """The units' own successor to the mission's brokering: a body of the units that markets
+    and bids for its members in open tenders (no direct orders: the state ruling is for the
+    mission)."""
+
+    forms: bool = P(
+        False, "flag", "Whether the units form their own consortium once the mission's brokering "
+        "stops (mission.brokers_public off or the mission withdrawn)",
+        "assumption - off in Kerala: HA2010 names such a body only as a possible successor, "
+        "without evidence that it formed; switch on to ask what it would save",
+    )
+    lag_months: Int = P(
+        12, "months", "Months after the mission's brokering stops before the consortium bids",
+        "assumption - a year to organise, register and be known to agencies; HA2010 gives no "
+        "number", ge=0, le=1200,
+    )
+    join_prob: Num = P(
+        0.1, "1/month", "Chance a month that a live unit not yet a member joins, while the "
+        "consortium bids", "assumption - most units join within two years; HA2010 gives no "
+        "number", ge=0, le=1,
+    )
+    fee_usd_per_unit_month: Num = P(
+        8.0, "US$/month", "What each member unit pays the consortium a month while it bids",
+        "assumption - a shared coordinator paid about an employee's wage (US$38) plus travel "
+        "and tender fees, spread over roughly eight units; HA2010 gives no number", ge=0,
+    )
+    tender_reach_share: Num = P(
+        0.5, "share", "Share of open tenders the consortium hears of and bids in",
+        "assumption - less than the mission's reach (it lacks the mission's standing with "
+        "officials); HA2010 gives no number", ge=0, le=1,
+    )
+    max_units_per_bid: Int = P(
+        4, "units", "Most member units the consortium combines into one bid",
+        "assumption - as the mission's consortium_max_units; HA2010 gives no number", ge=1,
     )
 
 
@@ -443,8 +515,16 @@ class Contracting(Strict):
     )
     reputation_loss: Num = P(0.25, "share", "Step toward 0 on an order not delivered", ge=0, le=1)
     self_bid_base_weight: Num = P(
-        0.5, "weight", "Without the mission the self-marketing unit with the strongest bid "
-        "tenders alone: strength = work it can take x (this + reputation)", ge=0,
+        0.5, "weight", "Without the mission's brokering the self-marketing units with the "
+        "strongest bids tender, each alone: strength = work it can take x (this + reputation)",
+        ge=0,
+    )
+    self_bid_units: Int = P(
+        1, "units", "Without the mission's brokering, how many self-marketing units (the "
+        "strongest) bid for one open tender, each alone; the agency takes the best bid (highest "
+        "chance to win) among those that beat the private firms",
+        "assumption - 1: a public agency hears of a tender through one unit; HA2010 gives no "
+        "number", ge=1,
     )
 
 

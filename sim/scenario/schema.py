@@ -19,6 +19,7 @@ from sim.scenario.params import (
     Assets,
     Clients,
     Closure,
+    Consortium,
     Contracting,
     Demand,
     Finance,
@@ -59,6 +60,7 @@ class Scenario(Strict):
     lines: Lines = section(Lines)
     demand: Demand = section(Demand)
     contracting: Contracting = section(Contracting)
+    consortium: Consortium = section(Consortium)
     payments: Payments = section(Payments)
     finance: Finance = section(Finance)
     workforce: Workforce = section(Workforce)
