@@ -20,6 +20,7 @@ from sim.mechanisms import (
     closure,
     contracting,
     demand,
+    diversification,
     events,
     finance,
     formation,
@@ -147,8 +148,8 @@ class SocialOutsourcingModel(mesa.Model):
     # ------------------------------------------------------------------ the monthly step
     def step(self) -> None:
         """One month: events, formation, quality, demand, contracting (and private client
-        segments), production, payments, donors and overheads, finance, workforce, staffing,
-        assets, closure, data collection."""
+        segments), production, marketing, diversification, payments, donors and overheads,
+        finance, workforce, staffing, assets, closure, data collection."""
         if self.finished:
             self.running = False
             return
@@ -168,6 +169,7 @@ class SocialOutsourcingModel(mesa.Model):
         clients.step(self)
         production.produce(self)
         marketing.adopt(self)
+        diversification.step(self)
         payments.collect(self)
         intermediary.fund(self)
         infrastructure.charge(self)

@@ -195,6 +195,10 @@ def enterprise_table() -> Table:
             "overhead_due": (f8, 0.0),
             "clients_domestic": (i8, 0),
             "clients_foreign": (i8, 0),
+            # diversification (issue 14, item 12): a second line of business
+            "second_line": (i8, -1),
+            "diversified": (i8, -1),
+            "slack_months": (i8, 0),
             # yearly accumulators, reset every January
             "revenue_year": (f8, 0.0),
             "revenue_private_year": (f8, 0.0),

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.mechanisms import demand, production
+from sim.mechanisms import demand, diversification, production
 from sim.state import among
 
 if TYPE_CHECKING:
@@ -136,16 +136,20 @@ def allocate_public(
         months = int(offers.deadline[i] - model.t)
         units = units_of.get(line)
         if units is None:
-            units = units_of[line] = np.flatnonzero(E.alive & (E.line == line) & E.markets_self)
+            # sellers of the line: its units and those diversified into it (issue 14 item 12)
+            sellers = diversification.sells(model, line)
+            units = units_of[line] = np.flatnonzero(sellers & E.markets_self)
         stats["public_orders"] += 1
         if len(units) == 0:
             continue
-        spare = _spare(model, capacity, backlog, units, 1 if recurring else months)
+        # spare capacity in the order's line's units (diversification: own units / factor)
+        factor = diversification.work_factor(model, units, line)
+        spare = _spare(model, capacity, backlog, units, 1 if recurring else months) / factor
         need = qty  # recurring: one month's work; one-off: the whole order
         # each self-marketing unit bids alone; the strongest bid is the one that counts
         score = np.minimum(spare, need) * (ct.self_bid_base_weight + E.reputation[units])
         order = np.argsort(-score, kind="stable")[:1]
-        chosen, spare_c = units[order], spare[order]
+        chosen, spare_c, factor_c = units[order], spare[order], factor[order]
         if spare_c.sum() <= 0:
             continue
         cover = min(1.0, spare_c.sum() / need)
@@ -158,7 +162,7 @@ def allocate_public(
         share = spare_c / spare_c.sum()
         take = share * min(need, spare_c.sum())
         keep = take > 1e-9
-        chosen, take = chosen[keep], take[keep]
+        chosen, take, factor_c = chosen[keep], take[keep], factor_c[keep]
         sub = demand.Offers(
             offers.line[[i] * len(chosen)],
             offers.client[[i] * len(chosen)],
@@ -176,10 +180,10 @@ def allocate_public(
                 recurring=True,
                 qty_month=take,
             )
-            backlog[chosen] += take * max(months, 1)
+            backlog[chosen] += take * max(months, 1) * factor_c
         else:
             add_orders(model, chosen, sub, take, private=False)
-            backlog[chosen] += take
+            backlog[chosen] += take * factor_c
             # any part the unit cannot take goes to a private firm; its records leave the stock
         stats["public_orders_won"] += 1
 
@@ -255,6 +259,7 @@ def _broker(
     w0, w1 = model.config.mission.rank_base_weight, model.config.mission.rank_reputation_weight
     queues: dict[tuple[int, int], _Queue] = {}
     of_line: dict[int, list[_Queue]] = {}
+    factors_of: dict[int, dict[int, float]] = {}  # diversification (issue 14 item 12)
     keys: list[float] = []
     rows: list[tuple[int, int, float, int]] = []  # (order, enterprise, take, months)
     n_tenders = n_won = n_direct = n_placed = 0
@@ -262,8 +267,11 @@ def _broker(
         line, need, months = line_of[i], qty_of[i], months_of[i]
         mm = 1 if recurring else (months if months > 1 else 1)
         q = queues.get((line, mm))
+        fac = factors_of.get(line)
+        if fac is None:  # units diversified into the line: own capacity per unit of its work
+            fac = factors_of[line] = diversification.factors(model, line)
         if q is None:
-            units = np.flatnonzero(E.alive & (E.line == line))
+            units = np.flatnonzero(diversification.sells(model, line))
             q = queues[(line, mm)] = _Queue(
                 units, mm, capacity, free_a, E.reputation, np.asarray(blog),
                 ties.standard_exponential(len(units)), (w0, w1),
@@ -300,7 +308,7 @@ def _broker(
             pos.append(j)
         q.p = p
         chosen = [units[j] for j in pos]
-        spare_c = [max(cap[u] * mm - blog[u], 0.0) for u in chosen]
+        spare_c = [max(cap[u] * mm - blog[u], 0.0) / fac.get(u, 1.0) for u in chosen]
         total = 0.0
         for s in spare_c:
             total += s
@@ -326,7 +334,9 @@ def _broker(
                 take = s / total * part
                 if take > 1e-9:
                     rows.append((i, u, take, months))
-                    blog[u] += take * (months if months > 1 else 1) if recurring else take
+                    blog[u] += (
+                        take * (months if months > 1 else 1) if recurring else take
+                    ) * fac.get(u, 1.0)
             n_placed += 1
         # the units offered this order are re-queued with their new load (and a new tie key)
         for qq in of_line[line]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.mechanisms import diversification
 from sim.scenario import LINES
 from sim.state import monthly_probability
 
@@ -142,9 +143,11 @@ def private_orders(model: SocialOutsourcingModel) -> tuple[np.ndarray, Offers]:
         empty = np.empty(0, dtype=np.int64)
         return empty, Offers(empty, empty, np.empty(0), np.empty(0), empty)
     line = E.line[units]
+    # a diversified unit also sells its second line (issue 14 item 12)
+    units, line = diversification.seller_pairs(model, units, line)
     n = rng.poisson(model.line_param("private_orders_per_month")[line])
     ent = np.repeat(units, n)
-    ln = E.line[ent]
+    ln = np.repeat(line, n)
     mk = model.config.marketing  # spread and deadline of the orders self-marketing finds
     size = _lognormal(rng, 1.0, mk.private_order_size_sigma, len(ent))
     size = size * model.line_param("private_order_size")[ln]

@@ -21,6 +21,7 @@ from sim.scenario.params import (
     Closure,
     Contracting,
     Demand,
+    Diversification,
     Finance,
     Formation,
     Infrastructure,
@@ -65,6 +66,7 @@ class Scenario(Strict):
     assets: Assets = section(Assets)
     marketing: Marketing = section(Marketing)
     closure: Closure = section(Closure)
+    diversification: Diversification = section(Diversification)
     intermediary: Intermediary = section(Intermediary)
     clients: Clients = section(Clients)
     infrastructure: Infrastructure = section(Infrastructure)
