@@ -667,8 +667,9 @@ class DiversificationTargets(Strict):
     data_entry: TargetLine = P(
         "training", "line", "Second line a data-entry unit may add",
         "assumption - HA2010: data-entry units diversified into call-centre and data-analysis "
-        "work, which the model has no line for; of its lines, computer courses for the community "
-        "ask the skills a data-entry team has (every member gained computer skills, HA2010)",
+        "work, which the model has no line for; of its lines, training: Kochi's Kudumbashree IT "
+        "(data-entry) units ran 'computer training programmes conducted on demand by the local "
+        "bodies' (The Hindu, 27 Oct 2014, 'Kudumbasree IT units get a new lease of life')",
     )
     hardware: TargetLine = P(
         "none", "line", "Second line a hardware unit may add",
