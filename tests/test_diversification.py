@@ -35,6 +35,7 @@ def test_a_unit_slack_long_enough_takes_up_its_target_line_and_pays_the_cost():
     assert [list(t) for t in taken] == [[], [], [0]]
     assert m.E.second_line[0] == demand.TRAINING and m.E.diversified[0] == m.t
     assert m.E.second_line[1] == -1
+    assert m.enterprises[0].second_line == "training" and m.enterprises[1].second_line is None
     assert m.E.overhead_due[0] == pytest.approx(300.0) and m.E.overhead_due[1] == 0.0
 
 
