@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.mechanisms import production
 from sim.scenario import LINES
+from sim.state import tally
 
 if TYPE_CHECKING:
     from sim.model import SocialOutsourcingModel
@@ -132,5 +132,9 @@ def step(model: SocialOutsourcingModel) -> np.ndarray:
 
 def mean_member_skill(model: SocialOutsourcingModel) -> np.ndarray:
     """Mean skill of each enterprise's active core members (0 without members)."""
-    n, skill = production.member_strength(model)
+    # as production.member_strength, which this module cannot import (production imports it)
+    M = model.M
+    active = M.left < 0
+    n = np.bincount(M.enterprise[active], minlength=model.E.n)
+    skill = tally(M.enterprise[active], M.skill[active], model.E.n)
     return np.divide(skill, n, out=np.zeros(len(n)), where=n > 0)
