@@ -21,6 +21,7 @@ from sim.mechanisms import (
     consortium,
     contracting,
     demand,
+    diversification,
     events,
     finance,
     formation,
@@ -148,9 +149,8 @@ class SocialOutsourcingModel(mesa.Model):
     # ------------------------------------------------------------------ the monthly step
     def step(self) -> None:
         """One month: events, formation, quality, the units' consortium, demand, contracting
-        (and private client
-        segments), production, payments, donors and overheads, finance, workforce, staffing,
-        assets, closure, data collection."""
+        (and private client segments), production, marketing, diversification, payments, donors
+        and overheads, finance, workforce, staffing, assets, closure, data collection."""
         if self.finished:
             self.running = False
             return
@@ -171,6 +171,7 @@ class SocialOutsourcingModel(mesa.Model):
         clients.step(self)
         production.produce(self)
         marketing.adopt(self)
+        diversification.step(self)
         payments.collect(self)
         intermediary.fund(self)
         infrastructure.charge(self)

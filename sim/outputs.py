@@ -199,6 +199,10 @@ def result(model: SocialOutsourcingModel) -> RunResult:
             "further_loan": _dates(E.further_loan, dates),
             "reinvested_usd": E.reinvested_usd.copy(),
             "reputation": E.reputation.copy(),
+            "second_line": pd.Series(
+                [LINES[c] if c >= 0 else None for c in E.second_line], dtype="string"
+            ),
+            "diversified": _dates(E.diversified, dates),
         }
     )
     mem = pd.DataFrame(

@@ -203,6 +203,10 @@ def enterprise_table() -> Table:
             "clients_foreign": (i8, 0),
             # issue 14: a member of the units' own consortium (``sim.mechanisms.consortium``)
             "consortium": (b1, False),
+            # diversification (issue 14, item 12): a second line of business
+            "second_line": (i8, -1),
+            "diversified": (i8, -1),
+            "slack_months": (i8, 0),
             # yearly accumulators, reset every January
             "revenue_year": (f8, 0.0),
             "revenue_private_year": (f8, 0.0),

@@ -72,6 +72,18 @@ CONTEXTS: dict[str, tuple[Any, dict[str, Any], str]] = {
         },
         "2009-01",
     ),
+    # units take up a second line (off in Kerala): digitisation and PC orders thinned so that
+    # data-entry and hardware units fall slack around the event
+    "kerala_diversifying": (
+        BASELINE,
+        {
+            "end": "2005-12",
+            "diversification.enabled": True,
+            "demand.digitisation.orders_per_month": 10.0,
+            "demand.hardware.orders_per_month": 1.0,
+        },
+        "2003-01",
+    ),
     # a parent enterprise that brokers private clients
     "source_for_change": (
         SCENARIOS / "presets" / "source_for_change.yaml", {"end": "2009-12"}, "2008-01"
@@ -105,6 +117,7 @@ CONTEXT_PREFIX: dict[str, str] = {
     "clients.": "rural_kpo_levers",  # Kerala has no private client segments
     "quality.": "rural_kpo_levers",  # quality only matters to private clients' choice and churn
     "infrastructure.": "rural_kpo_levers",  # Kerala has no power cuts or solar backup
+    "diversification.": "kerala_diversifying",  # off in Kerala (issue 14, item 12)
 }
 
 VALUE_OF: dict[str, Any] = {

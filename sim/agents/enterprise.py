@@ -18,6 +18,12 @@ class Enterprise(RowAgent):
         """Line of business: training, data_entry or hardware."""
         return self.model.line_name(int(self._get("line")))
 
+    @property
+    def second_line(self) -> str | None:
+        """Second line of business it took up (diversification), or None."""
+        code = int(self._get("second_line"))
+        return self.model.line_name(code) if code >= 0 else None
+
     alive = column("alive", bool, "Whether the unit is open (closing is closure's business).",
                    writable=False)
     cash = column("cash", float, "Cash in hand [US$].")

@@ -144,6 +144,11 @@ ENTERPRISES = Table(
                "month of its first further loan; null if none"),
         Column("reinvested_usd", "float64", USD, "spent on PCs after formation"),
         Column("reputation", "float64", SHARE, "reputation"),
+        # diversification (issue 14, item 12)
+        Column("second_line", "string", "-",
+               "second line of business it took up (diversification); null if none"),
+        Column("diversified", "datetime64[s]", DATE,
+               "month it took up its second line; null if never"),
     ),
 )
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.mechanisms import contracting, demand, production
+from sim.mechanisms import contracting, demand, diversification, production
 from sim.scenario import LINES, ClientSegment
 from sim.state import monthly_probability
 
@@ -56,7 +56,7 @@ def reachable(model: SocialOutsourcingModel, line: int) -> np.ndarray:
     """Units a segment's prospects can reach: all of the line's units if the intermediary brokers
     private work and is active, else only those marketing themselves."""
     E = model.E
-    ok = E.alive & (E.line == line)
+    ok = diversification.sells(model, line)  # its units and those diversified into it
     if not (model.world.mission_active and model.config.intermediary.brokers_private):
         ok &= E.markets_self
     return np.flatnonzero(ok)

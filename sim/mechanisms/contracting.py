@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.mechanisms import consortium, demand, intermediary, production
+from sim.mechanisms import consortium, demand, diversification, intermediary, production
 from sim.state import among
 
 if TYPE_CHECKING:
@@ -199,11 +199,15 @@ def _self_bids(
         months = int(offers.deadline[i] - model.t)
         units = units_of.get(line)
         if units is None:
-            units = units_of[line] = np.flatnonzero(E.alive & (E.line == line) & E.markets_self)
+            # sellers of the line: its units and those diversified into it (issue 14 item 12)
+            sellers = diversification.sells(model, line)
+            units = units_of[line] = np.flatnonzero(sellers & E.markets_self)
         stats["public_orders"] += 1
         if len(units) == 0:
             continue
-        spare = _spare(model, capacity, backlog, units, 1 if recurring else months)
+        # spare capacity in the order's line's units (diversification: own units / factor)
+        factor = diversification.work_factor(model, units, line)
+        spare = _spare(model, capacity, backlog, units, 1 if recurring else months) / factor
         need = qty  # recurring: one month's work; one-off: the whole order
         # the k strongest self-marketing units bid, each alone (those with room)
         score = np.minimum(spare, need) * (ct.self_bid_base_weight + E.reputation[units])
@@ -230,11 +234,12 @@ def _self_bids(
             continue
         best = order[wins[np.argmax(p[wins])]]
         chosen, spare_c = units[best : best + 1], spare[best : best + 1]
+        factor_c = factor[best : best + 1]
         stats["tenders_won"] += 1
         share = spare_c / spare_c.sum()
         take = share * min(need, spare_c.sum())
         keep = take > 1e-9
-        chosen, take = chosen[keep], take[keep]
+        chosen, take, factor_c = chosen[keep], take[keep], factor_c[keep]
         sub = demand.Offers(
             offers.line[[i] * len(chosen)],
             offers.client[[i] * len(chosen)],
@@ -252,10 +257,10 @@ def _self_bids(
                 recurring=True,
                 qty_month=take,
             )
-            backlog[chosen] += take * max(months, 1)
+            backlog[chosen] += take * max(months, 1) * factor_c
         else:
             add_orders(model, chosen, sub, take, private=False)
-            backlog[chosen] += take
+            backlog[chosen] += take * factor_c
             # any part the unit cannot take goes to a private firm; its records leave the stock
         stats["public_orders_won"] += 1
 
@@ -341,6 +346,7 @@ def _broker(
     w0, w1 = model.config.mission.rank_base_weight, model.config.mission.rank_reputation_weight
     queues: dict[tuple[int, int], _Queue] = {}
     of_line: dict[int, list[_Queue]] = {}
+    factors_of: dict[int, dict[int, float]] = {}  # diversification (issue 14 item 12)
     keys: list[float] = []
     rows: list[tuple[int, int, float, int]] = []  # (order, enterprise, take, months)
     n_tenders = n_won = n_direct = n_placed = 0
@@ -349,8 +355,11 @@ def _broker(
         line, need, months = line_of[i], qty_of[i], months_of[i]
         mm = 1 if recurring else (months if months > 1 else 1)
         q = queues.get((line, mm))
+        fac = factors_of.get(line)
+        if fac is None:  # units diversified into the line: own capacity per unit of its work
+            fac = factors_of[line] = diversification.factors(model, line)
         if q is None:
-            units = np.flatnonzero(pool & (E.line == line))
+            units = np.flatnonzero(pool & diversification.sells(model, line))
             q = queues[(line, mm)] = _Queue(
                 units, mm, capacity, free_a, E.reputation, np.asarray(blog),
                 ties.standard_exponential(len(units)), (w0, w1),
@@ -387,7 +396,7 @@ def _broker(
             pos.append(j)
         q.p = p
         chosen = [units[j] for j in pos]
-        spare_c = [max(cap[u] * mm - blog[u], 0.0) for u in chosen]
+        spare_c = [max(cap[u] * mm - blog[u], 0.0) / fac.get(u, 1.0) for u in chosen]
         total = 0.0
         for s in spare_c:
             total += s
@@ -413,7 +422,9 @@ def _broker(
                 take = s / total * part
                 if take > 1e-9:
                     rows.append((i, u, take, months))
-                    blog[u] += take * (months if months > 1 else 1) if recurring else take
+                    blog[u] += (
+                        take * (months if months > 1 else 1) if recurring else take
+                    ) * fac.get(u, 1.0)
             n_placed += 1
             placed_of[i] = True
         # the units offered this order are re-queued with their new load (and a new tie key)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.mechanisms import diversification
 from sim.scenario import LINES
 from sim.state import monthly_probability
 
@@ -155,11 +156,15 @@ def private_orders(model: SocialOutsourcingModel) -> tuple[np.ndarray, Offers]:
     empty = np.empty(0, dtype=np.int64)
     if len(units) == 0:
         return empty, Offers(empty, empty, np.empty(0), np.empty(0), empty)
-    leads = rng.poisson(model.line_param("private_orders_per_month")[E.line[units]])
+    line = E.line[units]
+    # a diversified unit also sells its second line (issue 14 item 12)
+    units, line = diversification.seller_pairs(model, units, line)
+    leads = rng.poisson(model.line_param("private_orders_per_month")[line])
     lead_of = np.repeat(units, leads)
+    lead_line = np.repeat(line, leads)
     if len(lead_of) == 0:
         return empty, Offers(empty, empty, np.empty(0), np.empty(0), empty)
-    group = E.line[lead_of] * n_areas + E.area[lead_of]
+    group = lead_line * n_areas + E.area[lead_of]
     # weighted sampling without replacement within each group (Efraimidis & Spirakis 2006):
     # the leads with the largest log(u) / weight win the group's orders
     weight = model.config.marketing.private_base_weight + E.reputation[lead_of]
@@ -167,8 +172,8 @@ def private_orders(model: SocialOutsourcingModel) -> tuple[np.ndarray, Offers]:
     order = np.lexsort((-key, group))
     g = group[order]
     rank = np.arange(len(g)) - np.searchsorted(g, g, side="left")
-    ent = np.sort(lead_of[order[rank < market[g]]])
-    ln = E.line[ent]
+    won = np.sort(order[rank < market[g]])
+    ent, ln = lead_of[won], lead_line[won]
     mk = model.config.marketing  # spread and deadline of the orders self-marketing finds
     size = _lognormal(rng, 1.0, mk.private_order_size_sigma, len(ent))
     size = size * model.line_param("private_order_size")[ln]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from sim.mechanisms import assets, demand, infrastructure, payments
+from sim.mechanisms import assets, demand, diversification, infrastructure, payments
 from sim.state import tally
 
 if TYPE_CHECKING:
@@ -76,6 +76,8 @@ def backlog(model: SocialOutsourcingModel) -> np.ndarray:
     """Contracted work not yet done, per enterprise (recurring work counted for one month)."""
     O = model.O
     w = np.where(O.recurring, O.qty_month, O.remaining)
+    # a second line's work in the unit's own output units (diversification, issue 14 item 12)
+    w = w * diversification.work_factor(model, O.enterprise, O.line)
     return tally(O.enterprise, w, model.E.n)
 
 
@@ -97,6 +99,10 @@ def produce(model: SocialOutsourcingModel) -> None:
     line = E.line
     core_cap = core * per_person
     want = np.where(O.recurring, O.qty_month, O.remaining)
+    # diversification (issue 14 item 12): capacity and output are in the unit's own output
+    # units; a second line's order is worked at `factor` own units per unit of its work
+    factor = diversification.work_factor(model, O.enterprise, O.line)
+    want = want * factor
     demand_e = tally(O.enterprise, want, n)
 
     # casual workers fill free seats when contracted work exceeds the core team's capacity
@@ -127,8 +133,9 @@ def produce(model: SocialOutsourcingModel) -> None:
     else:
         done = np.empty(0)
 
-    value = done * O.price
     output = tally(O.enterprise, done, n)
+    done = done / factor  # back in each order's own line's units
+    value = done * O.price
     E.output = output
     revenue = tally(O.enterprise, value, n)
     revenue_private = tally(O.enterprise, np.where(O.private, value, 0.0), n)

@@ -753,6 +753,93 @@ class Closure(Strict):
     )
 
 
+
+# --------------------------------------------------------------------------- diversification
+TargetLine = Literal["none", "data_entry", "training", "hardware"]
+"""The line a unit may add as its second line, or none (issue 14, item 12)."""
+
+
+class DiversificationTargets(Strict):
+    """Which second line the units of each line may add ("none": they do not diversify)."""
+
+    training: TargetLine = P(
+        "none", "line", "Second line a training unit may add",
+        "assumption - HA2010 reports diversification by data-entry units only; training units "
+        "'saw themselves more as part of their schools'",
+    )
+    data_entry: TargetLine = P(
+        "training", "line", "Second line a data-entry unit may add",
+        "assumption - HA2010: data-entry units diversified into call-centre and data-analysis "
+        "work, which the model has no line for; of its lines, training: Kochi's Kudumbashree IT "
+        "(data-entry) units ran 'computer training programmes conducted on demand by the local "
+        "bodies' (The Hindu, 27 Oct 2014, 'Kudumbasree IT units get a new lease of life')",
+    )
+    hardware: TargetLine = P(
+        "none", "line", "Second line a hardware unit may add",
+        "assumption - HA2010 reports no diversification by hardware units",
+    )
+
+    @model_validator(mode="after")
+    def _not_own_line(self) -> DiversificationTargets:
+        for line in LINES:
+            if getattr(self, line) == line:
+                raise ValueError(f"{line}: a unit's second line must differ from its own line")
+        return self
+
+
+class Diversification(Strict):
+    """A unit whose own demand has fallen adds a second line of business: its people and PCs
+    then also do that line's work (issue 14, item 12; HA2010: data-entry units diversifying
+    into call-centre and data-analysis work)."""
+
+    enabled: bool = P(
+        False, "flag", "Whether units may add a second line (the lever)",
+        "assumption - HA2010 reports that some data-entry units diversified but gives no rate, "
+        "cost or lag; off in the Kerala baseline so that the calibrated 2005-06 patterns stand; "
+        "scenarios/diversification.yaml switches it on",
+    )
+    into: DiversificationTargets = section(DiversificationTargets)
+    utilisation_below: Num = P(
+        0.5, "share", "A month counts as slack when the unit's utilisation is below this",
+        "assumption - half its capacity unused: demand has clearly fallen, not just paused", ge=0,
+        le=1,
+    )
+    slack_months: Int = P(
+        6, "months", "Consecutive slack months before a unit considers a second line",
+        "assumption - half a year: longer than a gap between orders (deadlines of 3-10 months), "
+        "shorter than closure.idle_months", ge=1,
+    )
+    adopt_prob: Num = P(
+        0.1, "1/month", "Chance a month that an eligible unit takes up its second line",
+        "assumption - as slow as taking up own marketing (marketing.adopt_prob_when_idle ~0.1)",
+        ge=0, le=1,
+    )
+    min_member_skill: Num = P(
+        1.2, "x entry skill", "Mean skill its active members must have reached (skill grows "
+        "with tenure, workforce.skill_*)", "assumption - about 7 months on the job at the "
+        "baseline's learning rate: a team that has learnt its own line can learn another",
+        ge=0,
+    )
+    productivity_share: Num = P(
+        0.6, "share", "Output per person in the second line as a share of that line's "
+        "output_per_person", "assumption - a team new to a line works slower than its "
+        "specialists", gt=0, le=1,
+    )
+    lag_months: Int = P(
+        6, "months", "Months from taking up the second line until the unit can take its work "
+        "(retraining, first clients)", "assumption - a short course and a first client", ge=0,
+    )
+    cost_usd: Num = P(
+        300.0, "US$", "One-off cost of taking up the second line (retraining, software, "
+        "materials), due at that month's settlement",
+        "assumption - a few members' courses and software, about a PC's price", ge=0,
+    )
+    monthly_cost_usd: Num = P(
+        10.0, "US$/month", "Running cost of keeping the second line (materials, its marketing)",
+        "assumption - as own marketing (marketing.cost_usd)", ge=0,
+    )
+
+
 # --------------------------------------------------------------------------- beyond Kerala
 class Intermediary(Strict):
     """Who stands between the units and their clients: a government mission, a parent social

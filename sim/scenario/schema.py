@@ -22,6 +22,7 @@ from sim.scenario.params import (
     Consortium,
     Contracting,
     Demand,
+    Diversification,
     Finance,
     Formation,
     Infrastructure,
@@ -67,6 +68,7 @@ class Scenario(Strict):
     assets: Assets = section(Assets)
     marketing: Marketing = section(Marketing)
     closure: Closure = section(Closure)
+    diversification: Diversification = section(Diversification)
     intermediary: Intermediary = section(Intermediary)
     clients: Clients = section(Clients)
     infrastructure: Infrastructure = section(Infrastructure)
