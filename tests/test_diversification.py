@@ -148,8 +148,10 @@ def test_own_and_second_line_orders_share_one_capacity():
 
 
 def test_a_self_marketing_diversified_unit_finds_private_orders_of_its_second_line():
+    # a market large enough that the leads, not the area's orders, bind (issue 14 item 3)
     m = diversified([1, 1], into=demand.TRAINING,
-                    **{"lines.training.private_orders_per_month": 5.0})
+                    **{"lines.training.private_orders_per_month": 5.0,
+                       "lines.training.private_market_orders_per_area_month": 100.0})
     m.E.markets_self[:] = True
     ent, offers = demand.private_orders(m)
     second = offers.line == demand.TRAINING
