@@ -122,6 +122,14 @@ def share_at_least_half_income(r: Any, year: int) -> float:
     return float((my.loc[my["year"] == year, "household_income_share"] >= 0.5).mean())
 
 
+def share_sole_income(r: Any, year: int) -> float:
+    """Share of members paid in ``year`` whose earnings are their household's only income (no
+    other income: household_income_share 1); HA2010 report 6 %."""
+    my = r.member_years
+    rows = my[(my["year"] == year) & (my["monthly_earnings"] > 0)]
+    return float((rows["household_income_share"] >= 1.0).mean()) if len(rows) else float("nan")
+
+
 def core_members_per_unit(r: Any, year: int) -> float:
     """Core members per unit open at the end of ``year``."""
     return float(_alive_in(r, year)["core_members"].mean())
@@ -223,6 +231,7 @@ def share_public_orders_won(r: Any, year: int) -> float:
 METRICS: dict[str, Callable[..., Any]] = {
     f.__name__: f
     for f in (member_earnings, household_income_share, share_at_least_half_income,
+              share_sole_income,
               core_members_per_unit, participants_per_unit, share_loans_repaid,
               share_further_loans, pcs_of_units_aged, share_marketing, share_paid_late,
               share_oldest_older_than, closures_by_reason, unit_revenues, units_founded,

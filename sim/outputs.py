@@ -53,7 +53,8 @@ class Recorder:
         members, _ = production.member_strength(model)
         active = M.left < 0
         earn = M.earnings[active]
-        share = earn / (earn + M.other_income[active]) if len(earn) else earn
+        household = earn + M.other_income[active]  # 0 for an unpaid member with no other income
+        share = np.divide(earn, household, out=np.zeros(len(earn)), where=household > 0)
         arrears = payments.arrears(model)
         row: dict[str, Any] = {"month": model.t}
         for code, line in enumerate(LINES):

@@ -227,6 +227,9 @@ def member_table() -> Table:
             "skill": (f8, 1.0),
             "role": (i8, 0),
             "earnings": (f8, 0.0),
+            # exponential average of her pay (NaN until her first pay), judged against her
+            # outside option (issue 14, item 4)
+            "earnings_smooth": (f8, np.nan),
             "other_income": (f8, 0.0),
             "earn_year": (f8, 0.0),
             "months_year": (i8, 0),
@@ -241,6 +244,9 @@ def client_table() -> Table:
         {
             "kind": (i8, 0),
             "mean_delay": (f8, 0.0),
+            # the client's rank for paying on terms, uniform [0, 1): it pays on terms while
+            # rank < payments.on_time_client_share (issue 14, item 10)
+            "on_time_rank": (f8, 1.0),
             "students": (f8, 0.0),
             "insourced": (i8, -1),
             "assigned": (b1, False),

@@ -164,3 +164,12 @@ def test_pattern_file_is_read_like_a_scenario_file(tmp_path):
         with pytest.raises(ScenarioError) as err:
             P.load_patterns(path)
         assert str(path) in str(err.value)
+
+
+def test_sole_income_share_counts_paid_members_without_other_income(tiny):
+    my = tiny.member_years
+    tiny.member_years = pd.concat([my, pd.DataFrame({
+        "member_id": [5, 6], "year": [2005, 2005], "monthly_earnings": [20.0, 0.0],
+        "household_income_share": [1.0, 0.0]})], ignore_index=True)
+    # paid in 2005: members 0-3 and 5; only member 5 is her household's sole income
+    assert P.share_sole_income(tiny, 2005) == pytest.approx(1 / 5)

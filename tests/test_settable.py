@@ -129,6 +129,7 @@ VALUE_OF: dict[str, Any] = {
     # months changes nothing; a shorter patience does
     "closure.idle_months": 6,
     "closure.distress_months": 1,
+    "closure.idle_months": 2,
     "finance.missed_instalments_to_default": 1,
     "finance.max_further_loan_usd": 0.0,
     "lines.training.seats_per_pc": 0.5,  # seats limit the workers only when scarce
@@ -138,6 +139,7 @@ VALUE_OF: dict[str, Any] = {
     "clients.domestic.max_backlog_months": 0.5,  # a backlog limit binds only when tight
     "clients.foreign.max_backlog_months": 0.5,
     "clients.foreign.approach_base_weight": 5.0,  # few foreign prospects: a large change
+    "clients.foreign.win_reputation_coef": 4.0,  # few foreign prospects: a large change
     # few clients: a small change of a churn rate can leave every binomial draw the same
     "clients.domestic.churn_annual_rate_low_quality": 0.0,
     "clients.foreign.churn_annual_rate_low_quality": 0.0,

@@ -44,7 +44,8 @@ class Offers:
 
 
 def init_clients(model: SocialOutsourcingModel) -> None:
-    """Create public agencies (each with its own mean payment delay) and the pool of schools."""
+    """Create public agencies (each with its own mean payment delay and its rank for paying on
+    terms) and the pool of schools."""
     cfg = model.config
     rng = model.rng_for("clients")
     C = model.C
@@ -57,7 +58,10 @@ def init_clients(model: SocialOutsourcingModel) -> None:
     size = sc.mean_students * np.exp(sc.students_sigma * rng.standard_normal(len(kinds))
                                       - sc.students_sigma**2 / 2)
     students = np.where(kinds == SCHOOL, np.maximum(sc.min_students, size), 0.0)
-    C.append(len(kinds), kind=kinds, mean_delay=delay, students=students)
+    # which clients pay on terms: a rank each from a stream of its own (issue 14, item 10), so
+    # that the other draws are not shifted
+    rank = model.rng_for("clients.on_time").random(len(kinds))
+    C.append(len(kinds), kind=kinds, mean_delay=delay, students=students, on_time_rank=rank)
     model.world.agencies = np.flatnonzero(C.kind == AGENCY)
 
 

@@ -112,9 +112,8 @@ def found(model: SocialOutsourcingModel, lines: np.ndarray) -> np.ndarray:
     k = fm.founding_members
     ent = np.repeat(idx, k)
     m = len(ent)
-    wf = cfg.workforce
     edu = rng.choice(np.asarray(fm.education_years, dtype=float), size=m)
-    other = wf.other_income_usd * np.exp(wf.other_income_sigma * rng.standard_normal(m))
+    other = workforce.draw_other_income(model, rng, m)
     role = np.tile(np.minimum(np.arange(k), len(ROLES) - 1), n)
     role[np.tile(np.arange(k), n) >= len(ROLES)] = 0
     model.M.append(

@@ -1,6 +1,7 @@
 """Payments: every invoice is due after the contractual term, but each public client pays
 after a delay of its own (months, drawn around the client's mean), so receivables and arrears
-build up; private clients pay sooner. A payment-delay shock adds months for a while.
+build up; a share of public clients pays on terms; private clients pay sooner. A payment-delay
+shock adds months for a while.
 
 Sources: Heeks & Arun (2010) - public clients pay 3, 6, even 12 months late; MSMED Act 2006
 ss. 15-16 - pay within 15 days or an agreed date of at most 45 days.
@@ -35,8 +36,11 @@ def invoice(
         return
     cfg = model.config.payments
     rng = model.rng_for("payments")
+    public = np.maximum(client, 0)
     mean = np.where(
-        private, cfg.private_mean_delay_months, model.C.mean_delay[np.maximum(client, 0)]
+        private,
+        cfg.private_mean_delay_months,
+        np.where(pays_on_time(model)[public], 0.0, model.C.mean_delay[public]),
     )
     if model.t < model.world.delay_shock_until:
         mean = np.where(private, mean, mean + model.world.delay_extra)
@@ -53,6 +57,13 @@ def invoice(
     model.I.append(
         len(ent), enterprise=ent, amount=amount, issued=model.t, due=due, pay=due + delay
     )
+
+
+def pays_on_time(model: SocialOutsourcingModel) -> np.ndarray:
+    """Public clients that pay on terms (mean delay 0) this month: those whose rank, drawn once
+    at the start, lies below ``payments.on_time_client_share`` - read at every invoice, so a
+    dated change of the share holds for invoices issued from its month on."""
+    return model.C.on_time_rank < model.config.payments.on_time_client_share
 
 
 def collect(model: SocialOutsourcingModel) -> None:

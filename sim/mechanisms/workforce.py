@@ -1,10 +1,14 @@
-"""Workforce: members leave (marriage, another job, migration) with constant monthly hazards;
-a leaver is mostly replaced, by a hired employee or, while the mission recruits, by a new
-member; leadership roles rotate; skills grow with tenure.
+"""Workforce: members leave (marriage, another job, migration) with monthly hazards - leaving
+for another job the faster, the further a member's smoothed earnings fall below her outside
+option; a leaver is mostly replaced, by a hired employee or, while the mission recruits, by a
+new member; leadership roles rotate; skills grow with tenure. A new member's household has no
+other income with a set probability, else a lognormal one.
 
 Sources: Heeks & Arun (2010) - core members fall from 10 to ~7 and are replaced by employees,
-so participants stay just over 10; roles rotate every 1-2 years. NASSCOM Foundation / Everest
-Group (2014) - attrition of 8-12 % a year in rural and impact sourcing.
+so participants stay just over 10; women leave on marriage or for another job, a quarter would
+consider another job; the unit is the sole income in 6 % of households; roles rotate every 1-2
+years. NASSCOM Foundation / Everest Group (2014) - attrition of 8-12 % a year in rural and
+impact sourcing.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from sim.state import among, monthly_probability
 
 if TYPE_CHECKING:
     from sim.model import SocialOutsourcingModel
+    from sim.scenario import Workforce
 
 LEAVE_REASONS = ("", "marriage", "other_job", "migration", "unit_closed")
 MARRIAGE, OTHER_JOB, MIGRATION, UNIT_CLOSED = 1, 2, 3, 4
@@ -37,26 +42,64 @@ def mark_left(model: SocialOutsourcingModel, rows: np.ndarray, reason: int | np.
     M.earnings[rows] = 0.0
 
 
+def remember_earnings(model: SocialOutsourcingModel) -> None:
+    """Fold this month's pay into each active member's exponential average of her earnings
+    (time scale ``workforce.earnings_memory_months``); the average starts at her first pay."""
+    M = model.M
+    active = M.left < 0
+    w = 1 - np.exp(-1 / model.config.workforce.earnings_memory_months)
+    old = M.earnings_smooth
+    new = np.where(np.isnan(old), M.earnings, old + w * (M.earnings - old))
+    M.earnings_smooth = np.where(active, new, old)
+
+
+def earnings_shortfall(wf: Workforce, smoothed: np.ndarray) -> np.ndarray:
+    """How far smoothed earnings fall below the outside option, as a share of it:
+    max(0, 1 - earnings / outside_option_usd); 0 for a member not yet paid (NaN)."""
+    s = 1 - np.asarray(smoothed, dtype=float) / wf.outside_option_usd
+    return np.where(np.isnan(s), 0.0, np.clip(s, 0.0, 1.0))
+
+
+def other_job_hazard(wf: Workforce, smoothed: np.ndarray) -> np.ndarray:
+    """Monthly probability of leaving for another job: the annual rate's hazard
+    -ln(1 - other_job_annual_rate) times (1 + dropout_earnings_slope x shortfall), so the
+    monthly probability is 1 - (1 - rate) ** ((1 + slope x shortfall) / 12); at earnings at or
+    above the outside option (or slope 0) it is the fixed rate's monthly probability."""
+    mult = 1 + wf.dropout_earnings_slope * earnings_shortfall(wf, smoothed)
+    return 1 - (1 - wf.other_job_annual_rate) ** (mult / 12)
+
+
 def leave(model: SocialOutsourcingModel) -> np.ndarray:
-    """Active members leave with competing monthly hazards; return the leavers' rows."""
+    """Active members leave with competing monthly hazards (marriage, another job - rising
+    with her earnings shortfall -, migration); return the leavers' rows."""
     M = model.M
     wf = model.config.workforce
     active = np.flatnonzero(M.left < 0)
     if len(active) == 0:
         return active
-    h = np.array(
-        [
-            monthly_probability(wf.marriage_annual_rate),
-            monthly_probability(wf.other_job_annual_rate),
-            monthly_probability(wf.migration_annual_rate),
-        ]
-    )
+    h_marriage = monthly_probability(wf.marriage_annual_rate)
+    h_job = other_job_hazard(wf, M.earnings_smooth[active])
+    h_migration = monthly_probability(wf.migration_annual_rate)
     u = model.rng_for("workforce").random(len(active))
-    edges = np.cumsum(h)
-    gone = u < edges[-1]
+    edge1 = h_marriage
+    edge2 = h_marriage + h_job
+    gone = u < edge2 + h_migration
     leavers = active[gone]
-    mark_left(model, leavers, 1 + np.searchsorted(edges, u[gone], side="right"))
+    ug = u[gone]
+    mark_left(model, leavers, 1 + (ug >= edge1) + (ug >= edge2[gone]))
     return leavers
+
+
+def draw_other_income(model: SocialOutsourcingModel, rng: np.random.Generator, k: int
+                      ) -> np.ndarray:
+    """Other household income of ``k`` new members: lognormal around ``other_income_usd``
+    (from the caller's stream, as before), and none at all for the share
+    ``no_other_income_share`` of households (from a stream of its own, so that the other draws
+    are not shifted)."""
+    wf = model.config.workforce
+    other = wf.other_income_usd * np.exp(wf.other_income_sigma * rng.standard_normal(k))
+    none = model.rng_for("workforce.no_other_income").random(k) < wf.no_other_income_share
+    return np.where(none, 0.0, other)
 
 
 def replace(model: SocialOutsourcingModel, leavers: np.ndarray) -> np.ndarray:
@@ -84,7 +127,7 @@ def replace(model: SocialOutsourcingModel, leavers: np.ndarray) -> np.ndarray:
     if k == 0:
         return np.empty(0, dtype=np.int64)
     edu = rng.choice(np.asarray(model.config.formation.education_years, dtype=float), size=k)
-    other = wf.other_income_usd * np.exp(wf.other_income_sigma * rng.standard_normal(k))
+    other = draw_other_income(model, rng, k)
     idx = M.append(k, enterprise=new_ent, joined=model.t, education=edu, other_income=other,
                    skill=start_skill(model))
     return idx
@@ -134,7 +177,8 @@ def rotate_roles(model: SocialOutsourcingModel) -> None:
 
 
 def step(model: SocialOutsourcingModel) -> None:
-    """Leaving, replacement, role rotation and learning for this month."""
+    """Earnings memory, leaving, replacement, role rotation and learning for this month."""
+    remember_earnings(model)
     replace(model, leave(model))
     rotate_roles(model)
     learn(model)

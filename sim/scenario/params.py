@@ -551,6 +551,14 @@ class Payments(Strict):
     private_mean_delay_months: Num = P(
         1.0, "months", "Mean delay of private clients", ge=0, le=60
     )
+    on_time_client_share: Num = P(
+        0.25, "share", "Share of public clients (agencies and schools) that pay on terms (mean "
+        "delay 0); each client's rank is drawn once, the share read at every invoice",
+        "assumption - HA2010: a quarter of units name late payment their main challenge and at "
+        "least twice that many have experienced it, so some clients pay on time; no share is "
+        "given; a quarter of clients is our choice",
+        ge=0, le=1,
+    )
 
 
 class Finance(Strict):
@@ -664,6 +672,43 @@ class Workforce(Strict):
         "calibrated (analysis/calibrate.py, analysis/calibration.json)", gt=0,
     )
     other_income_sigma: Num = P(0.7, "log units", "Spread of other household income", ge=0, le=3)
+    # issue 14 (items 4 and 7): leaving for another job follows earnings; households with no
+    # other income
+    outside_option_usd: Num = P(
+        50.0, "US$/month", "Pay a member could earn in another job (her outside option); she "
+        "leaves for another job faster the further her smoothed earnings fall below it",
+        "assumption - no 2005 Kerala figure found for a woman with Class 12 or a degree; "
+        "RuralShores' entry pay, Rs 4,000 a month in 2009-15 (domain brief), at 2005 prices "
+        "(CPI-IW, 2001=100: 198 in Jan 2012, about 115-120 in 2005, so x ~0.6) is ~Rs 2,400 "
+        "= US$55; rounded down to US$50 (~Rs 2,200) because such jobs were scarce in 2005 "
+        "Kerala (>90 % of members had no job before, HA2010); above the mission's Rs 1,500 "
+        "(US$34) per member-month rule",
+        gt=0,
+    )
+    dropout_earnings_slope: Num = P(
+        1.0, "-", "Rise of the other-job leaving rate per unit of earnings shortfall: rate x "
+        "(1 + slope x max(0, 1 - smoothed earnings / outside_option_usd)); 0 = the fixed "
+        "other_job_annual_rate",
+        "assumption - HA2010: women leave for another job and only a quarter would consider "
+        "one, so the response is moderate: a member earning nothing leaves for another job at "
+        "twice the base rate; swept (scenarios/sweeps)",
+        ge=0, le=50,
+    )
+    earnings_memory_months: Num = P(
+        6.0, "months", "Time scale of the exponential average of pay by which a member judges "
+        "her earnings against her outside option (weight 1 - exp(-1/this) on the latest month)",
+        "assumption - pay swings with late payments; a member judges it over about half a year",
+        gt=0, le=120,
+    )
+    no_other_income_share: Num = P(
+        0.06, "share", "Share of members' households with no income besides hers (drawn at "
+        "joining; the rest draw other_income_usd, lognormal)",
+        "assumption - HA2010: the unit is the sole income in 6 % of households; a household "
+        "without other earners has none whatever the unit pays, so we read the figure as this "
+        "household trait; the model's sole-income share (members paid > 0 with no other "
+        "income) is measured, not set (analysis/patterns.py share_sole_income)",
+        ge=0, le=1,
+    )
 
 
 class Assets(Strict):
