@@ -207,3 +207,25 @@ def test_table_md_needs_an_oat_sweep(tmp_path):
     (out / "sweep.json").write_text('{"design": "grid"}')
     res = CliRunner().invoke(app, ["report", str(out), "--table-md", str(tmp_path / "t.md")])
     assert res.exit_code == 2 and "--table-md" in res.output and "Traceback" not in res.output
+
+
+def test_shipped_threats_sweep_insourcing_lowers_training_survival(tmp_path):
+    """Issue 14's acceptance, on a tiny version of the shipped sweep (2 replications, 1999-2012,
+    the insourcing factor alone): raising schools' insourcing from 3 % to 20 % a year lowers
+    training units' 10-year survival, paired by replication. If a dated event of the base (or a
+    bypass in the model) overrode the factor, the change would be zero."""
+    import yaml
+
+    shipped = ROOT / "scenarios" / "sweeps" / "threats_and_supports.yaml"
+    data = yaml.safe_load(shipped.read_text())
+    rate = "demand.schools.insourcing_annual_rate"
+    assert data["parameters"][rate]["values"] == [0.03, 0.20]
+    data.update(base=str(BASE), replications=2, cases={},
+                parameters={rate: data["parameters"][rate]})
+    data["set"] = {**data.get("set", {}), "end": "2012-12"}
+    f = _write(tmp_path, yaml.safe_dump(data), "tiny.yaml")
+    out = tmp_path / "out"
+    run_sweep(load_sweep(f), out)
+    t = effects_table(read_runs(out))
+    r = t[(t["factor"] == rate) & (t["line"] == "training") & (t["horizon_years"] == 10)].iloc[0]
+    assert r["n_paired"] == 2 and r["delta"] < -0.03, r.to_dict()

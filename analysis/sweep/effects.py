@@ -159,7 +159,7 @@ def write_effects(folder: str | Path, table_md: str | Path | None = None) -> lis
 
     folder = Path(folder)
     table = effects_table(read_runs(folder))
-    md = effects_markdown(table)
+    md = _heading(folder) + effects_markdown(table)
     paths = [folder / name for name in FILES]
     atomic.write_file(paths[0], lambda tmp: table.to_parquet(tmp, index=False))
     atomic.write_file(paths[1], lambda tmp: table.to_csv(tmp, index=False))
@@ -168,6 +168,29 @@ def write_effects(folder: str | Path, table_md: str | Path | None = None) -> lis
         atomic.write_file(Path(table_md), lambda tmp: tmp.write_text(md, encoding="utf-8"))
         paths.append(Path(table_md))
     return paths
+
+
+def _heading(folder: Path) -> str:
+    """Title and provenance of the markdown table: the sweep's name, description, size and
+    version, and how to make the table again."""
+    import json
+
+    try:
+        meta = json.loads((folder / "sweep.json").read_text())
+    except (OSError, ValueError):
+        meta = {}
+    name = meta.get("name", folder.name)
+    spec = meta.get("spec") or {}
+    out = [f"# {name}: each lever's effect on survival by line", ""]
+    if spec.get("description"):
+        out += [" ".join(str(spec["description"]).split()), ""]
+    base = meta.get("base_scenario") or {}
+    out += [f"{meta.get('points', '?')} design points x {meta.get('replications', '?')} "
+            f"replications of {base.get('start', '?')} to {base.get('end', '?')}, root seed "
+            f"{meta.get('root_seed', '?')}, sosim {meta.get('version', '?')}; sweep file "
+            f"`{meta.get('file', '?')}`. Made by `sosim report DIR --table-md FILE` "
+            "(analysis/sweep/effects.py).", ""]
+    return "\n".join(out) + "\n"
 
 
 def is_oat(folder: str | Path) -> bool:
