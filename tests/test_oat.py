@@ -134,6 +134,8 @@ BAD = [
     ("cases: {baseline: {set: {payments.public_mean_delay_months: 2}}}", "oat",
      "cases.baseline", "a name of its own"),
     ("set: {events: 3}", "oat", "set.events", "expected a list of events"),
+    ("cases: {a: {set: {seed: 1}}, b: {set: {payments.public_mean_delay_months: -1}}}", "oat",
+     "cases.b.set.payments.public_mean_delay_months", "greater than or equal to 0"),
 ]
 
 
@@ -179,8 +181,11 @@ def test_effects_are_per_replication_with_paired_changes():
 def test_tiny_oat_sweep_end_to_end(tmp_path):
     f = _write(tmp_path, OAT)
     out = tmp_path / "out"
-    rep = run_sweep(load_sweep(f), out)
-    assert rep.recorded == rep.total == 10 and rep.failed == 0
+    res = CliRunner().invoke(app, ["sweep", str(f), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "10 of 10 runs recorded" in res.output and "0 failed" in res.output
+    assert (out / "effects.md").is_file()  # the sweep writes its effects table when done
+    (out / "effects.md").unlink()
     runs = read_runs(out)
     assert set(runs["factor"]) == {BASELINE, "demand.schools.insourcing_annual_rate",
                                    "payments.public_mean_delay_months", "shock_2003"}

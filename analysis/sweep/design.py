@@ -63,7 +63,14 @@ def oat_baseline(spec: SweepSpec) -> dict[str, Any]:
 
 
 def _level_text(v: Any) -> str:
-    return "none" if v is None else str(v)
+    """A level as people read it: 12, 0.2, 1,000,000 (not 1000000.0), none, true."""
+    if v is None:
+        return "none"
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    if isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 10_000:
+        return f"{v:,}"
+    return str(v)
 
 
 def oat_design(spec: SweepSpec) -> Design:

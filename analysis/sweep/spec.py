@@ -342,11 +342,11 @@ def _case_problems(spec: SweepSpec, base: Scenario, f: str) -> list[tuple[str, s
     start = oat_baseline(spec)
     out: list[tuple[str, str, str]] = []
     for name, case in spec.cases.items():
-        for key in case.set:
-            if key in ("seed", "events", "name"):
-                out.append((f, f"cases.{name}.set.{key}",
-                            "not settable by a case (add events under events)"))
-        if out:
+        refused = [key for key in case.set if key in ("seed", "events", "name")]
+        for key in refused:
+            out.append((f, f"cases.{name}.set.{key}",
+                        "not settable by a case (add events under events)"))
+        if refused:
             continue
         try:
             apply_point(base, start, case)
