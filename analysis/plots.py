@@ -317,3 +317,57 @@ def binned(values: pd.Series, groups: pd.Series, edges: np.ndarray) -> pd.DataFr
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
         columns=["group", "left", "right", "share"]
     )
+
+
+def effect_dots(t: pd.DataFrame, title: str, facets: Sequence[str], rows: Sequence[int]
+                ) -> go.Figure:
+    """Dot-and-whisker chart of a one-factor-at-a-time sweep: a row per lever (``label``), a
+    panel per line (column ``line``, in ``facets``) and horizon (``horizon_years``, in ``rows``).
+    The dot is the mean over replications, the thick whisker its interval (``low``, ``high``),
+    the thin grey one the 5-95 % band of the runs (``q05``, ``q95``); red where the paired
+    change against the baseline (``delta_low``, ``delta_high``) is below zero, blue above, grey
+    where the interval spans zero; a dotted line marks the baseline's mean."""
+    labels = list(dict.fromkeys(t["label"]))
+    fig = make_subplots(
+        rows=len(rows), cols=len(facets), shared_yaxes=True, vertical_spacing=0.12,
+        horizontal_spacing=0.03,
+        subplot_titles=[f"{str(f).replace('_', ' ')}, {h}-year survival" for h in rows
+                        for f in facets],
+    )
+    for i, h in enumerate(rows, start=1):
+        for j, line in enumerate(facets, start=1):
+            d = t[(t["horizon_years"] == h) & (t["line"] == line)].set_index("label")
+            d = d.reindex(labels).dropna(subset=["mean"])
+            if d.empty:
+                continue
+            colour = np.where(d["delta_high"] < 0, PALETTE[1],
+                              np.where(d["delta_low"] > 0, PALETTE[0], "#555555"))
+            fig.add_trace(go.Scatter(
+                x=d["mean"], y=d.index, mode="markers", showlegend=False, hoverinfo="skip",
+                marker={"size": 1, "color": "rgba(0,0,0,0)"},
+                error_x={"type": "data", "symmetric": False, "array": d["q95"] - d["mean"],
+                         "arrayminus": d["mean"] - d["q05"], "color": "#bbbbbb",
+                         "thickness": 1, "width": 0},
+            ), row=i, col=j)
+            text = [f"{lab}: {m:.1%} [{lo:.1%}, {hi:.1%}]; change {dm:+.1%} "
+                    f"[{dl:+.1%}, {dh:+.1%}]; n = {n}"
+                    for lab, m, lo, hi, dm, dl, dh, n in zip(
+                        d.index, d["mean"], d["low"], d["high"], d["delta"].fillna(0),
+                        d["delta_low"].fillna(0), d["delta_high"].fillna(0), d["n"],
+                        strict=True)]
+            fig.add_trace(go.Scatter(
+                x=d["mean"], y=d.index, mode="markers", showlegend=False, text=text,
+                hovertemplate="%{text}<extra></extra>",
+                marker={"size": 9, "color": colour},
+                error_x={"type": "data", "symmetric": False,
+                         "array": (d["high"] - d["mean"]).fillna(0),
+                         "arrayminus": (d["mean"] - d["low"]).fillna(0), "thickness": 2.5,
+                         "width": 0},
+            ), row=i, col=j)
+            if "baseline" in d.index:
+                fig.add_vline(x=float(d.loc["baseline", "mean"]), row=i, col=j,
+                              line={"dash": "dot", "color": "#444", "width": 1})
+    fig.update_xaxes(tickformat=".0%")
+    fig.update_yaxes(autorange="reversed")
+    height = max(380, 120 + len(rows) * (40 + 32 * len(labels)))
+    return _layout(fig, title, "", "", height=height)

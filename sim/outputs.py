@@ -248,6 +248,16 @@ def survival_at(ents: pd.DataFrame, years: int, end: pd.Timestamp) -> float | No
     return float(ok.mean())
 
 
+def survival_by_line(
+    ents: pd.DataFrame, end: pd.Timestamp, horizons: tuple[int, ...] = (5, 10)
+) -> dict[str, float | None]:
+    """``survival_<h>y_<line>`` for each horizon and line: ``survival_at`` on that line's units
+    alone (None where the line has no unit founded at least ``h`` years before ``end``). One
+    number per run, so that a sweep can take the replication as its unit of analysis."""
+    return {f"survival_{h}y_{line}": survival_at(ents[ents["line"] == line], h, end)
+            for h in horizons for line in LINES}
+
+
 def summarise(res: RunResult) -> dict[str, Any]:
     """Headline figures of a run (what ``sosim run`` prints and summary.json stores), each
     declared in ``sim.columns.SUMMARY``."""
@@ -288,6 +298,7 @@ def summarise(res: RunResult) -> dict[str, Any]:
         "share_alive_end": float(last["units_alive"] / max(len(ents), 1)),
         "survival_5y": survival_at(ents, 5, end),
         "survival_10y": survival_at(ents, 10, end),
+        **survival_by_line(ents, end),
         "closures_by_reason": {k: int(v) for k, v in sorted(reasons.items())},
         "mean_member_earnings_field_work": float(fw_members["monthly_earnings"].mean())
         if len(fw_members)

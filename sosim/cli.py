@@ -261,6 +261,24 @@ def sweep(
         console.print(f"{rep.recorded:,} of {rep.total:,} runs recorded in {out}/ "
                       f"({rep.ran:,} run now, {rep.skipped:,} already there, {rep.failed:,} "
                       f"failed) in {rep.seconds:.1f} s", highlight=False)
+    if sw.spec.design == "oat" and rep.recorded:
+        _write_effects(out, None, quiet)
+
+
+def _write_effects(folder: Path, table_md: Path | None, quiet: bool = False) -> None:
+    """Write a one-factor-at-a-time sweep's effects table (DIR/effects.*, and ``table_md``)."""
+    from analysis.sweep.effects import EffectsError, write_effects
+    from sim.scenario import ScenarioError
+
+    try:
+        paths = write_effects(folder, table_md)
+    except EffectsError as exc:
+        fail(ScenarioError([(str(folder), "effects", str(exc))]))
+    except OSError as exc:
+        fail(ScenarioError([(str(table_md or folder), "effects", f"cannot be written ({exc})")]))
+    if not quiet:
+        console.print(f"  effects of each lever: {', '.join(str(p) for p in paths)}",
+                      highlight=False)
 
 
 @app.command()
@@ -302,10 +320,19 @@ PngOpt = Annotated[bool, typer.Option("--png", help="Also export each figure as 
 SvgOpt = Annotated[bool, typer.Option("--svg", help="Also export each figure as SVG")]
 
 
-def _write_report(folder: Path, png: bool, svg: bool) -> None:
-    """Build DIR/report.html (and figures) and print the headline; one line per problem."""
+def _write_report(folder: Path, png: bool, svg: bool, table_md: Path | None = None) -> None:
+    """Build DIR/report.html (and figures) and print the headline; one line per problem. For a
+    one-factor-at-a-time sweep also write its effects table (DIR/effects.*, and ``table_md``)."""
     from analysis.report import ExportError, ReportError, build_report
+    from analysis.sweep.effects import is_oat
     from sim.scenario import ScenarioError
+
+    if table_md is not None and not is_oat(folder):
+        fail(ScenarioError([(str(folder), "--table-md",
+                             "only a one-factor-at-a-time sweep (design: oat) has an effects "
+                             "table")]))
+    if is_oat(folder):
+        _write_effects(folder, table_md)
 
     formats = tuple(f for f, on in (("png", png), ("svg", svg)) if on)
     try:
@@ -363,9 +390,12 @@ def report(
                                            show_default=False)],
     png: PngOpt = False,
     svg: SvgOpt = False,
+    table_md: Annotated[Path | None, typer.Option(
+        "--table-md", help="oat sweeps: also write the effects table as markdown here "
+        "(e.g. docs/threats_and_supports.md)")] = None,
 ) -> None:
     """Build DIR/report.html from a run (sosim run --out), comparison or sweep folder."""
-    _write_report(folder, png, svg)
+    _write_report(folder, png, svg, table_md)
 
 
 @app.command()

@@ -19,6 +19,7 @@ from analysis.report.sections import (
     assets_section,
     closure_section,
     earnings_section,
+    effects_section,
     outcomes_section,
     parameters_section,
     patterns_section,
@@ -33,7 +34,10 @@ from sim import atomic
 def build(rs: RunSet) -> Report:
     """All sections of the report for a run set."""
     headline: list[tuple[str, str]] = []
-    sections = [survival_section(rs, headline)]
+    sections = []
+    if rs.kind == "sweep" and rs.meta.get("design") == "oat":
+        sections.append(effects_section(rs))  # the answer of a one-factor-at-a-time sweep first
+    sections.append(survival_section(rs, headline))
     if rs.kind == "sweep":
         sections.append(outcomes_section(rs))
     for make in (alive_section, earnings_section, arrears_section, assets_section,

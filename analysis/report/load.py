@@ -154,7 +154,11 @@ def _point_labels(design: pd.DataFrame | None, points: list[int]) -> dict[int, s
         text = f"point {p}"
         if design is not None and "point" in design:
             row = design[design["point"] == p]
-            if len(row):
+            if len(row) and {"factor", "level"} <= set(design.columns):  # one factor at a time
+                from analysis.sweep.effects import lever_label
+
+                text += ": " + lever_label(str(row["factor"].iloc[0]), str(row["level"].iloc[0]))
+            elif len(row):
                 cols = [c for c in design.columns if c != "point" and not c.startswith("u.")]
                 vals = []
                 for c in cols:

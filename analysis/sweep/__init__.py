@@ -33,16 +33,26 @@ uncommitted part deleted, so a run's rows exist in both datasets or in neither.
 Pilot-sized sweeps: ``scenarios/sweeps/smoke.yaml``. Sources: Saltelli et al. (2010) for the Sobol
 design (SALib), Morris (1991) / Campolongo et al. (2007) for elementary effects.
 
+Designs: ``grid`` (every combination), ``lhs``, ``sobol``, ``morris`` (samples for the
+sensitivity analysis) and ``oat``, one factor at a time: a baseline point (each parameter at its
+first value), each parameter moved alone to each of its other values, and each named ``case``
+(values set and dated events added together, e.g. a support switched off from 2008) applied
+alone to the baseline; each point names the ``factor`` moved and its ``level``, and
+``effects`` summarises such a sweep (survival by line per lever, replication intervals, paired
+changes against the baseline). A sweep's ``set`` may replace the base's dated events
+(``events: []`` drops them).
+
 Modules, by concern: ``spec`` (the sweep file's schema and validation), ``outcomes`` (what a run
-can keep), ``design`` (design points), ``seeds``, ``plan`` (jobs, run keys, schemas), ``worker``
-(one run), ``store`` (the folder and its commit protocol), ``run`` (the sweep loop), ``dryrun``
-and ``results`` (reading a folder). The back-ends (inline, processes, Dask) and the replication
-seeds are those of every runner of many runs, ``analysis.runmany``. The names below are
+can keep), ``design`` (design points), ``effects`` (a one-factor-at-a-time sweep's table),
+``seeds``, ``plan`` (jobs, run keys, schemas), ``worker`` (one run), ``store`` (the folder and
+its commit protocol), ``run`` (the sweep loop), ``dryrun`` and ``results`` (reading a folder).
+The back-ends (inline, processes, Dask) and the replication seeds are those of every runner of
+many runs, ``analysis.runmany``. The names below are
 re-exported so that ``from analysis.sweep import ...`` keeps working.
 """
 
 from analysis.runmany import InlineExecutor, executor
-from analysis.sweep.design import Design, design_seed, make_design
+from analysis.sweep.design import Design, design_seed, make_design, oat_baseline, oat_design
 from analysis.sweep.dryrun import DryRun, dry_run
 from analysis.sweep.outcomes import MONTHLY_COLUMNS, SUMMARY_OUTCOMES, alive_columns, outcome_values
 from analysis.sweep.plan import FORMAT, Job, Plan, make_plan, run_key
@@ -50,9 +60,13 @@ from analysis.sweep.results import read_monthly, read_runs
 from analysis.sweep.run import SweepReport, run_sweep
 from analysis.sweep.seeds import dummy_seed, replication_seeds
 from analysis.sweep.spec import (
+    BASELINE,
     DUMMY,
+    FACTOR,
+    LEVEL,
     MAX_RUNS,
     SPECIAL_PARAMETERS,
+    Case,
     MorrisOptions,
     Outcomes,
     ParameterSpec,
@@ -63,15 +77,18 @@ from analysis.sweep.spec import (
     apply_point,
     grid_size,
     load_sweep,
+    oat_size,
 )
 from analysis.sweep.store import RunStore, open_store
 from analysis.sweep.worker import execute
 
 __all__ = [
-    "DUMMY", "FORMAT", "MAX_RUNS", "MONTHLY_COLUMNS", "SPECIAL_PARAMETERS", "SUMMARY_OUTCOMES",
-    "Design", "DryRun", "InlineExecutor", "Job", "MorrisOptions", "Outcomes", "ParameterSpec",
+    "BASELINE", "DUMMY", "FACTOR", "FORMAT", "LEVEL", "MAX_RUNS", "MONTHLY_COLUMNS",
+    "SPECIAL_PARAMETERS", "SUMMARY_OUTCOMES", "Case", "Design", "DryRun", "InlineExecutor", "Job",
+    "MorrisOptions", "Outcomes", "ParameterSpec",
     "Plan", "RunStore", "SobolOptions", "Sweep", "SweepError", "SweepReport", "SweepSpec",
     "alive_columns", "apply_point", "design_seed", "dry_run", "dummy_seed", "execute", "executor",
     "grid_size", "load_sweep", "make_design", "make_plan", "open_store", "outcome_values",
-    "read_monthly", "read_runs", "replication_seeds", "run_key", "run_sweep",
+    "oat_baseline", "oat_design", "oat_size", "read_monthly", "read_runs", "replication_seeds",
+    "run_key", "run_sweep",
 ]

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from analysis.sweep.spec import DUMMY, ParameterSpec, SweepSpec
+from analysis.sweep.spec import BASELINE, DUMMY, FACTOR, LEVEL, ParameterSpec, SweepSpec
 
 
 @dataclass
@@ -57,10 +57,43 @@ def design_seed(root: int) -> int:
     return int(np.random.SeedSequence([root, 0xD5]).generate_state(1)[0])
 
 
+def oat_baseline(spec: SweepSpec) -> dict[str, Any]:
+    """The baseline point of a one-factor-at-a-time design: every parameter at its first level."""
+    return {name: _grid_values(p)[0] for name, p in spec.parameters.items()}
+
+
+def _level_text(v: Any) -> str:
+    """A level as people read it: 12, 0.2, 1,000,000 (not 1000000.0), none, true."""
+    if v is None:
+        return "none"
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    if isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 10_000:
+        return f"{v:,}"
+    return str(v)
+
+
+def oat_design(spec: SweepSpec) -> Design:
+    """One factor at a time: the baseline point (each parameter at its first level), then each
+    parameter moved alone to each of its other levels, then each case applied alone to the
+    baseline. Each point names the factor moved and its level (``factor``, ``level``)."""
+    names = list(spec.parameters)
+    base = oat_baseline(spec)
+    points = [{**base, FACTOR: BASELINE, LEVEL: BASELINE}]
+    for name, p in spec.parameters.items():
+        for v in _grid_values(p)[1:]:
+            points.append({**base, name: v, FACTOR: name, LEVEL: _level_text(v)})
+    for name in spec.cases:
+        points.append({**base, FACTOR: name, LEVEL: "on"})
+    return Design([*names, FACTOR, LEVEL], points, None, None)
+
+
 def make_design(spec: SweepSpec) -> Design:
     """Design points of a sweep (deterministic given the spec)."""
     names = list(spec.parameters)
     params = spec.parameters
+    if spec.design == "oat":
+        return oat_design(spec)
     if spec.design == "grid":
         axes = [_grid_values(params[n]) for n in names]
         points = [dict(zip(names, combo, strict=True)) for combo in itertools.product(*axes)]

@@ -14,7 +14,7 @@ import pyarrow as pa
 from analysis.sweep.design import Design, make_design
 from analysis.sweep.outcomes import MONTHLY_COLUMNS, alive_columns
 from analysis.sweep.seeds import dummy_seed, replication_seeds
-from analysis.sweep.spec import DUMMY, Outcomes, Sweep
+from analysis.sweep.spec import DUMMY, FACTOR, LEVEL, Case, Outcomes, Sweep
 from sim.scenario import Scenario, parse_year_month
 
 FORMAT = 1
@@ -50,6 +50,8 @@ class Job:
     params: dict[str, Any]
     base: Scenario
     outcomes: Outcomes
+    case: Case | None = None
+    """The case this point applies (a level of an oat design), or None."""
 
 
 @dataclass
@@ -86,12 +88,21 @@ class Plan:
         """Jobs not yet recorded (their keys not in ``skip``)."""
         o = self.sweep.spec.outcomes
         for p, params in enumerate(self.design.points):
+            case = self.case(params)
+            # a case's content is part of the run's identity, not only its name
+            keyed = params if case is None else {**params, "case": case.model_dump(mode="json")}
             for k in range(self.replications):
                 seed = self.seed(p, k)
-                key = run_key(self.base_hash, params, seed, self.version, p, k)
+                key = run_key(self.base_hash, keyed, seed, self.version, p, k)
                 if key not in skip:
                     yield Job(p * self.replications + k, p, k, seed, key, params,
-                              self.sweep.base, o)
+                              self.sweep.base, o, case)
+
+    def case(self, params: dict[str, Any]) -> Case | None:
+        """The case a design point applies (oat designs), or None."""
+        name = params.get(FACTOR)
+        cases = self.sweep.spec.cases
+        return cases.get(name) if name not in self.sweep.spec.parameters else None
 
     def keys(self) -> set[str]:
         """Every run key of the plan (one per run: no two runs share a key)."""
@@ -107,6 +118,9 @@ class Plan:
         for name in self.design.names:
             if name == DUMMY:
                 out[name] = pa.float64()
+                continue
+            if name in (FACTOR, LEVEL):
+                out[name] = pa.string()
                 continue
             p = self.sweep.spec.parameters[name]
             if name == "mission_withdraws":

@@ -28,6 +28,10 @@ SPECIAL_PARAMETERS = ("mission_withdraws",)
 appends a ``mission_withdraws`` event at that month."""
 DUMMY = "dummy"
 MAX_RUNS = 10_000_000
+FACTOR, LEVEL = "factor", "level"
+"""Columns an ``oat`` design adds to each point: the factor moved (a parameter, a case's name, or
+``baseline``) and its level as text."""
+BASELINE = "baseline"
 
 
 class SweepError(ScenarioError):
@@ -93,6 +97,17 @@ class Outcomes(_Strict):
     )
 
 
+class Case(_Strict):
+    """A named level of a one-factor-at-a-time design: values set and dated events added
+    together, applied alone to the baseline point (e.g. a support switched off from 2008)."""
+
+    description: str = ""
+    set: dict[str, Any] = Field(default_factory=dict, description="dotted.path: value")
+    events: list[dict[str, Any]] = Field(
+        default_factory=list, description="Dated events added (as in a scenario's events)"
+    )
+
+
 class SobolOptions(_Strict):
     calc_second_order: bool = False
     scramble: bool = True
@@ -114,13 +129,19 @@ class SweepSpec(_Strict):
     set: dict[str, Any] = Field(
         default_factory=dict, description="dotted.path: value overrides of the base (e.g. end)"
     )
-    design: Literal["grid", "lhs", "sobol", "morris"]
+    design: Literal["grid", "lhs", "sobol", "morris", "oat"]
     samples: int | None = Field(
         None, ge=1, description="lhs: points; sobol: base samples N; morris: trajectories"
     )
     replications: int = Field(1, ge=1, le=100_000)
     seed: int = Field(0, ge=0, description="Root seed")
-    parameters: dict[str, ParameterSpec] = Field(min_length=1)
+    parameters: dict[str, ParameterSpec] = Field(
+        default_factory=dict,
+        description="Swept parameters; in an oat design the first value is the baseline level",
+    )
+    cases: dict[str, Case] = Field(
+        default_factory=dict, description="oat: named levels, each moved alone from the baseline"
+    )
     dummy: bool = Field(True, description="sobol/morris: add an inert dummy factor (noise floor)")
     sobol: SobolOptions = Field(default_factory=SobolOptions)
     morris: MorrisOptions = Field(default_factory=MorrisOptions)
@@ -147,7 +168,8 @@ def _spec_problems(exc: ValidationError, file: str) -> list[tuple[str, str, str]
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             parent = ".".join(loc[:-1])
-            cls = ParameterSpec if loc[0] == "parameters" else _SECTIONS.get(parent)
+            cls = (ParameterSpec if loc[0] == "parameters"
+                   else Case if loc[0] == "cases" else _SECTIONS.get(parent))
             msg = "unknown key" + (_close(loc[-1], list(cls.model_fields)) if cls else "")
         elif err["type"] == "missing":
             msg = "required key is missing"
@@ -192,6 +214,8 @@ def load_sweep(path: str | Path) -> Sweep:
     problems += _outcome_problems(spec, f)
     if base is not None:
         problems += _parameter_problems(spec, base, f)
+        if not problems:
+            problems += _case_problems(spec, base, f)
     if problems:
         raise SweepError(problems)
     assert base is not None
@@ -211,8 +235,12 @@ def _resolve_base(spec: SweepSpec, path: Path, problems: list) -> Scenario | Non
                      for file, key, why in exc.problems]
         return None
     for key, value in spec.set.items():
-        if key in ("seed", "events"):
+        if key == "seed":
             problems.append((f, f"set.{key}", "not settable by a sweep (seeds come from the root)"))
+            continue
+        if key == "events" and not isinstance(value, list):
+            problems.append((f, "set.events", "expected a list of events (replaces the base's "
+                             "dated events; [] drops them)"))
             continue
         set_dotted(data, key, value)
     try:
@@ -230,6 +258,12 @@ def _resolve_base(spec: SweepSpec, path: Path, problems: list) -> Scenario | Non
 def _design_problems(spec: SweepSpec, f: str) -> list[tuple[str, str, str]]:
     out: list[tuple[str, str, str]] = []
     d, n = spec.design, spec.samples
+    if spec.cases and d != "oat":
+        out.append((f, "cases", f"cases are levels of an oat design, not of a {d} design"))
+    if d == "oat":
+        return out + _oat_problems(spec, f)
+    if not spec.parameters:
+        return [*out, (f, "parameters", f"a {d} design needs at least one parameter")]
     if d == "grid":
         if n is not None:
             out.append((f, "samples", "a grid takes no samples (its size is the values' product)"))
@@ -274,6 +308,59 @@ def _design_problems(spec: SweepSpec, f: str) -> list[tuple[str, str, str]]:
         size = n
     if size * spec.replications > MAX_RUNS:
         out.append((f, "samples", f"more than {MAX_RUNS:,} runs"))
+    return out
+
+
+def _oat_problems(spec: SweepSpec, f: str) -> list[tuple[str, str, str]]:
+    out: list[tuple[str, str, str]] = []
+    if spec.samples is not None:
+        out.append((f, "samples", "an oat design takes no samples (one point per level)"))
+    if not spec.parameters and not spec.cases:
+        out.append((f, "parameters", "an oat design needs parameters or cases"))
+    for name, p in spec.parameters.items():
+        where = f"parameters.{name}"
+        if p.range is not None and p.steps is None:
+            out.append((f, where, "an oat design needs values, or a range with steps"))
+        elif p.values is not None and len(p.values) < 2:
+            out.append((f, f"{where}.values",
+                        "an oat factor needs its baseline level (first) and at least one other"))
+    for name in spec.cases:
+        if name == BASELINE or name in spec.parameters:
+            out.append((f, f"cases.{name}",
+                        "a case needs a name of its own (not 'baseline' or a parameter's)"))
+    if not out and oat_size(spec) * spec.replications > MAX_RUNS:
+        out.append((f, "parameters", f"more than {MAX_RUNS:,} runs"))
+    return out
+
+
+def _case_problems(spec: SweepSpec, base: Scenario, f: str) -> list[tuple[str, str, str]]:
+    """Each case applied to the baseline point must give a valid scenario."""
+    if not spec.cases:
+        return []
+    from analysis.sweep.design import oat_baseline
+
+    start = oat_baseline(spec)
+    out: list[tuple[str, str, str]] = []
+    for name, case in spec.cases.items():
+        refused = [key for key in case.set if key in ("seed", "events", "name")]
+        for key in refused:
+            out.append((f, f"cases.{name}.set.{key}",
+                        "not settable by a case (add events under events)"))
+        if refused:
+            continue
+        try:
+            apply_point(base, start, case)
+        except ScenarioError as exc:
+            for _f, key, why in exc.problems:
+                head = next((k for k in case.set if key == k or key.startswith(k + ".")), None)
+                where = f"cases.{name}.set.{head}" if head else (
+                    f"cases.{name}.{key}" if key.startswith("events") else f"cases.{name}")
+                if key.startswith("events."):  # renumber: the base's events come first
+                    parts = key.split(".")
+                    i = int(parts[1]) - len(base.events) if parts[1].isdigit() else -1
+                    if i >= 0:
+                        where = ".".join([f"cases.{name}.events", str(i), *parts[2:]])
+                out.append((f, where, why))
     return out
 
 
@@ -352,11 +439,12 @@ def _parameter_problems(spec: SweepSpec, base: Scenario, f: str) -> list[tuple[s
     return out
 
 
-def apply_point(base: Scenario, params: dict[str, Any]) -> Scenario:
-    """The base scenario with a design point's values: dotted paths set, special ones as events."""
+def apply_point(base: Scenario, params: dict[str, Any], case: Case | None = None) -> Scenario:
+    """The base scenario with a design point's values: dotted paths set, special ones as events;
+    with ``case`` (a level of an oat design), its values set and its dated events added."""
     data = base.model_dump(mode="json")
     for key, value in params.items():
-        if key == DUMMY:
+        if key in (DUMMY, FACTOR, LEVEL):
             continue
         if key == "mission_withdraws":
             if value is None or (isinstance(value, str) and value.lower() == "none"):
@@ -365,7 +453,19 @@ def apply_point(base: Scenario, params: dict[str, Any]) -> Scenario:
                               {"date": parse_year_month(value), "do": "mission_withdraws"}]
         else:
             set_dotted(data, key, value)
+    if case is not None:
+        for key, value in case.set.items():
+            set_dotted(data, key, value)
+        data["events"] = [*data.get("events", []), *case.events]
     return validate_data(data, base.name)
+
+
+def oat_size(spec: SweepSpec) -> int:
+    """Points of a one-factor-at-a-time design: the baseline, each other level of each
+    parameter, and each case."""
+    n = sum((len(p.values) if p.values is not None else (p.steps or 0)) - 1
+            for p in spec.parameters.values())
+    return 1 + n + len(spec.cases)
 
 
 def grid_size(spec: SweepSpec) -> int:

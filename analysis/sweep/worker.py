@@ -20,7 +20,7 @@ def execute(job: Job) -> dict[str, Any]:
                            "seed": job.seed, "key": job.key}
     monthly = None
     try:
-        res = run_model(apply_point(job.base, job.params), seed=job.seed)
+        res = run_model(apply_point(job.base, job.params, job.case), seed=job.seed)
         row.update(outcome_values(res, job.outcomes))
         if job.outcomes.monthly:
             ts = res.timeseries

@@ -232,6 +232,15 @@ SUMMARY: tuple[SummaryFigure, ...] = (
     SummaryFigure("survival_10y", "float | None", SHARE,
                   "share of units still open 10 years after founding, among units observed "
                   "that long", label="survival 5 / 10 years after founding", fmt="{:.1%}"),
+    # issue 14: survival by line, for the threats-and-supports sweep (one number per run)
+    *(
+        SummaryFigure(f"survival_{h}y_{line}", "float | None", SHARE,
+                      f"share of the {line.replace('_', ' ')} line's units still open {h} years "
+                      f"after founding, among that line's units founded at least {h} years "
+                      "before the run's last month (null if none)")
+        for h in (5, 10)
+        for line in LINES
+    ),
     SummaryFigure("closures_by_reason", "dict[str, int]", "units",
                   "units closed over the run, by reason", label="closures by reason"),
     SummaryFigure("mean_member_earnings_field_work", "float | None", "US$/month",

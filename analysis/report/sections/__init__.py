@@ -4,6 +4,7 @@ grouped in modules by theme."""
 from analysis.report.sections.assets_people import assets_section, people_section
 from analysis.report.sections.closure_tenure import closure_section, tenure_section
 from analysis.report.sections.earnings_arrears import arrears_section, earnings_section
+from analysis.report.sections.effects import effects_section
 from analysis.report.sections.field_patterns import BASELINE_NAME, FIELD, patterns_section
 from analysis.report.sections.outcomes_alive import alive_section, outcomes_section
 from analysis.report.sections.provenance import parameters_section, runs_section
@@ -17,6 +18,7 @@ __all__ = [
     "assets_section",
     "closure_section",
     "earnings_section",
+    "effects_section",
     "outcomes_section",
     "parameters_section",
     "patterns_section",
