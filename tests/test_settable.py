@@ -82,6 +82,9 @@ VALUE_OF: dict[str, Any] = {
     # rules that bind rarely in three years: a change large enough to bind
     "closure.min_core_members": 8,
     "closure.distress_months": 1,
+    # since members walk away (not_viable), the units that close free their schools and the
+    # one unit that ran idle for 12 months by 2005 finds work: a shorter idleness binds
+    "closure.idle_months": 6,
     "finance.missed_instalments_to_default": 1,
     "finance.max_further_loan_usd": 0.0,
     "lines.training.seats_per_pc": 0.5,  # seats limit the workers only when scarce
