@@ -3,8 +3,8 @@
 - Kaplan-Meier curves with log-log ("exponential Greenwood") confidence bands: ``scipy.stats.ecdf``
   on right-censored ``scipy.stats.CensoredData`` (Kaplan & Meier 1958; Sawyer's Greenwood notes).
 - Log-rank tests: ``scipy.stats.logrank`` (Mantel 1966).
-- Competing closure causes (insolvency, loss of members, idleness): the Aalen-Johansen cumulative
-  incidence of ``statsmodels.duration.survfunc.CumIncidenceRight``.
+- Competing closure causes (insolvency, loss of members, idleness, not viable): the
+  Aalen-Johansen cumulative incidence of ``statsmodels.duration.survfunc.CumIncidenceRight``.
 - Hazard ratios of closure: Cox regression, ``statsmodels.duration.hazard_regression.PHReg``, in
   counting-process form so that mission support can change during a unit's life.
 
@@ -23,8 +23,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-CLOSURE_CAUSES: tuple[str, ...] = ("insolvency", "loss_of_members", "idleness")
-"""Closure reasons recorded by ``sim.mechanisms.closure``, as competing causes 1, 2, 3."""
+CLOSURE_CAUSES: tuple[str, ...] = ("insolvency", "loss_of_members", "idleness", "not_viable")
+"""Closure reasons recorded by ``sim.mechanisms.closure``, as competing causes 1, 2, 3, 4
+(not_viable: members walked away from a unit that paid next to nothing for long)."""
 
 LEAVE_CAUSES: tuple[str, ...] = ("marriage", "other_job", "migration", "unit_closed")
 """Reasons members leave (``sim.mechanisms.workforce``), as competing causes 1..4."""

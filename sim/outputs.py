@@ -59,8 +59,12 @@ class Recorder:
         row: dict[str, Any] = {"month": model.t}
         for code, line in enumerate(LINES):
             row[f"alive_{line}"] = int((alive & (E.line == code)).sum())
+        viable = alive & E.viable
+        for code, line in enumerate(LINES):
+            row[f"viable_{line}"] = int((viable & (E.line == code)).sum())
         row.update(
             units_alive=int(alive.sum()),
+            units_viable=int(viable.sum()),
             units_founded=int(E.n),
             units_closed=int((E.closed >= 0).sum()),
             core_members=int(members[alive].sum()),
@@ -102,6 +106,7 @@ class Recorder:
                     "enterprise_id": rows.astype(np.int64),
                     "year": np.full(len(rows), year, dtype=np.int64),
                     "alive": E.alive[rows].copy(),
+                    "viable": (E.alive & E.viable)[rows],
                     "core_members": members[rows].astype(np.int64),
                     "employees": (E.employees[rows] + E.casuals[rows]).astype(np.int64),
                     "revenue": E.revenue_year[rows].copy(),
@@ -295,6 +300,8 @@ def summarise(res: RunResult) -> dict[str, Any]:
         "units_alive_end": int(last["units_alive"]),
         "units_alive_end_by_line": {line: int(last[f"alive_{line}"]) for line in LINES},
         "units_alive_field_work": int(fwrow["units_alive"]),
+        "units_viable_field_work": int(fwrow["units_viable"]),
+        "units_viable_end": int(last["units_viable"]),
         "share_alive_end": float(last["units_alive"] / max(len(ents), 1)),
         "survival_5y": survival_at(ents, 5, end),
         "survival_10y": survival_at(ents, 10, end),

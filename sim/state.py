@@ -126,6 +126,11 @@ class World:
     """This month's pay owed to casual workers, per enterprise row [US$]. Written by
     ``production``; read by ``finance.settle``."""
 
+    pay_history: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    """Pay per member of each enterprise row in the last months, a ring buffer: row ``t % H``
+    (H = ``MAX_VIABILITY_WINDOW_MONTHS``) holds month t, NaN where the unit was not open
+    [US$/member-month]. Written and read by ``closure`` (viability and walking away)."""
+
     counters: Counter[str] = field(default_factory=Counter)
     """Running tallies since the start of the run [counts, or US$ for ``*_usd``]: public
     orders offered and won, clients won, orders cancelled, employees left, members migrated,
@@ -207,6 +212,13 @@ def enterprise_table() -> Table:
             "second_line": (i8, -1),
             "diversified": (i8, -1),
             "slack_months": (i8, 0),
+            # viability (issue 14 item 5): this month's pay per member, its mean over the
+            # viability window, whether the unit is viable, months in a row below the
+            # walk-away floor
+            "pay_per_member": (f8, 0.0),
+            "pay_mean": (f8, 0.0),
+            "viable": (b1, False),
+            "low_pay_months": (i8, 0),
             # yearly accumulators, reset every January
             "revenue_year": (f8, 0.0),
             "revenue_private_year": (f8, 0.0),

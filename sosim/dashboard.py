@@ -285,9 +285,12 @@ def _time_axes(model: SocialOutsourcingModel, title: str, ylabel: str) -> tuple[
 
 def UnitsAlive(model: SocialOutsourcingModel):
     """Units alive by line of business."""
-    x, s = _series(model, "units_alive", *(f"alive_{line}" for line in LINES))
+    x, s = _series(model, "units_alive", "units_viable", *(f"alive_{line}" for line in LINES))
     fig, ax = _time_axes(model, "Units alive by line of business", "units")
     ax.plot(x, s["units_alive"], color="black", lw=1.5, label="all units")
+    floor = model.config.closure.viable_usd_per_member_month
+    ax.plot(x, s["units_viable"], color="black", lw=1.2, ls="--",
+            label=f"viable (members' mean pay ≥ US${floor:.0f}/month)")
     for line in LINES:
         ax.plot(x, s[f"alive_{line}"], color=LINE_COLOURS[line], label=LINE_LABELS[line])
     ax.set_ylim(bottom=0)
@@ -386,10 +389,15 @@ def WhatHappened(model: SocialOutsourcingModel):
     happened = [f"<li><b>{_date_of(model, t)}</b> {esc(text)}</li>" for t, text in recent]
     notes = [f"<li>{esc(n)}</li>" for n in getattr(model, "lever_notes", [])]
     name = esc(getattr(model, "base_name", model.config.name))
+    viable = int((model.E.alive & model.E.viable).sum())
+    floor = model.config.closure.viable_usd_per_member_month
     body = (
         f"<h3>{model.date}: month {model.t} of {model.config.months}</h3>"
         f"<p>Mission <b>{status}</b>; <b>{int(model.E.alive.sum())}</b> units alive of "
-        f"{model.E.n} formed.</p><p><b>What just happened</b></p>"
+        f"{model.E.n} formed, <b>{viable}</b> of them viable (members' mean pay at least "
+        f"US${floor:.0f} a month, the mission's Rs 1,500; a unit whose members are paid next "
+        "to nothing for long closes: not viable).</p>"
+        "<p><b>What just happened</b></p>"
         f"<ul>{''.join(happened) or '<li>Nothing yet: press Step or Play.</li>'}</ul>"
         f"<p><b>This run</b>: scenario <i>{name}</i>, seed {model.seed}</p>"
         f"<ul>{''.join(notes) or '<li>Every lever as in the scenario.</li>'}</ul>"

@@ -79,7 +79,8 @@ def test_no_member_is_in_two_units_and_leavers_stay_gone(baseline_run):
 def test_closure_records_a_reason_and_a_date_together(baseline_run):
     ents = baseline_run.enterprises
     assert (ents["closed"].isna() == ents["closure_reason"].isna()).all()
-    assert set(ents["closure_reason"].dropna()) <= {"insolvency", "loss_of_members", "idleness"}
+    assert set(ents["closure_reason"].dropna()) <= {"insolvency", "loss_of_members", "idleness",
+                                                    "not_viable"}
 
 
 def test_members_of_a_closed_unit_leave_with_it(baseline_run):

@@ -91,6 +91,14 @@ def test_closures_by_reason_respect_the_date(tiny):
     assert P.closures_by_reason(tiny, "insolvency", "2006-01") == 0
 
 
+def test_members_walking_away_is_not_a_closure_for_member_loss(tiny):
+    # HA2010's "closed because it lost members" is the loss_of_members rule alone: a unit its
+    # members left for want of pay (not_viable) is another cause
+    tiny.enterprises.loc[2, ["closed", "closure_reason"]] = [T("2005-03-01"), "not_viable"]
+    assert P.closures_by_reason(tiny, "loss_of_members", "2006-01") == 1
+    assert P.closures_by_reason(tiny, "not_viable", "2006-01") == 1
+
+
 def test_unit_revenues_take_units_open_all_year(tiny):
     assert P.unit_revenues(tiny, "data_entry", 2005).tolist() == [9500.0]
     assert P.unit_revenues(tiny, "hardware", 2005).tolist() == []  # founded mid-2005

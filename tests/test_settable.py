@@ -125,11 +125,10 @@ VALUE_OF: dict[str, Any] = {
     "consortium.lag_months": 24,
     # rules that bind rarely in three years: a change large enough to bind
     "closure.min_core_members": 8,
-    # since the finite private market (issue 14) few units sit idle for a year by 2005: 12 -> 13
-    # months changes nothing; a shorter patience does
-    "closure.idle_months": 6,
-    "closure.distress_months": 1,
+    # since the finite private market and the walk-away rule (issue 14) few units sit idle for a
+    # year by 2005: 12 -> 13 months changes nothing; a much shorter patience does
     "closure.idle_months": 2,
+    "closure.distress_months": 1,
     "finance.missed_instalments_to_default": 1,
     "finance.max_further_loan_usd": 0.0,
     "lines.training.seats_per_pc": 0.5,  # seats limit the workers only when scarce

@@ -146,3 +146,20 @@ def test_cox_hazard_ratio_recovers_truth_and_is_invariant_to_splitting():
     second = df[df["exit"] > cut].assign(entry=cut)
     hr2, _ = sv.hazard_ratios(pd.concat([first, second], ignore_index=True), ["x"])
     assert hr2["hazard_ratio"].iloc[0] == pytest.approx(row["hazard_ratio"], rel=1e-6)
+
+
+def test_walking_away_is_a_fourth_closure_cause_after_the_old_codes():
+    # not_viable was added after the existing reasons: their codes keep their meaning
+    assert sv.CLOSURE_CAUSES[:3] == ("insolvency", "loss_of_members", "idleness")
+    ents = pd.DataFrame({
+        "enterprise_id": [0, 1, 2],
+        "line": ["training", "data_entry", "data_entry"],
+        "founded": pd.to_datetime(["2000-01-01"] * 3).astype("datetime64[s]"),
+        "closed": pd.to_datetime(["2001-01-01", "2003-01-01", None]).astype("datetime64[s]"),
+        "closure_reason": pd.array(["insolvency", "not_viable", None], dtype="string"),
+    })
+    d = sv.unit_durations(ents, pd.Timestamp("2004-12-01"))
+    assert d["cause"].tolist() == [1, 4, 0]
+    inc = sv.cumulative_incidence(d).groupby("cause")["incidence"].last()
+    assert inc["not_viable"] == pytest.approx(2 / 3 * 1 / 2)  # S(3-) = 2/3, 1 of 2 at risk
+    assert inc["loss_of_members"] == 0 and inc["idleness"] == 0

@@ -26,6 +26,9 @@ class Enterprise(RowAgent):
 
     alive = column("alive", bool, "Whether the unit is open (closing is closure's business).",
                    writable=False)
+    viable = column("viable", bool, "Open and paying its members on average at least the "
+                    "mission's floor over the viability window (closure's business).",
+                    writable=False)
     cash = column("cash", float, "Cash in hand [US$].")
     loan_balance = column("loan_balance", float, "Bank loans outstanding [US$].")
     reputation = column("reputation", float, "Reputation with clients, 0-1.")

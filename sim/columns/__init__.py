@@ -89,6 +89,16 @@ TIMESERIES = Table(
             for line in LINES
         ),
         Column("units_alive", "int64", "units", "units open"),
+        *(
+            Column(f"viable_{line}", "int64", "units",
+                   f"units of the {line.replace('_', ' ')} line open and viable: members' mean "
+                   "pay over the viability window at least the mission's floor "
+                   "(closure.viable_usd_per_member_month)")
+            for line in LINES
+        ),
+        Column("units_viable", "int64", "units",
+               "units open and viable (members' mean pay over the viability window at least "
+               "closure.viable_usd_per_member_month)"),
         Column("units_founded", "int64", "units", "units founded since the start (cumulative)"),
         Column("units_closed", "int64", "units", "units closed since the start (cumulative)"),
         Column("core_members", "int64", "people", "active core members of open units"),
@@ -130,7 +140,8 @@ ENTERPRISES = Table(
         Column("founded", "datetime64[s]", DATE, "month founded"),
         Column("closed", "datetime64[s]", DATE, "month closed; null while open"),
         Column("closure_reason", "string", "-",
-               "why it closed: insolvency, loss_of_members or idleness; null while open"),
+               "why it closed: insolvency, loss_of_members, idleness or not_viable (members "
+               "walked away from too little pay); null while open"),
         Column("markets_self", "bool", "yes/no", "markets itself"),
         Column("loans_taken", "int64", "loans", "bank loans taken (the first and further ones)"),
         Column("loan_repaid", "datetime64[s]", DATE,
@@ -160,6 +171,9 @@ ENTERPRISE_YEARS = Table(
         Column("enterprise_id", "int64", "id", "the unit", key=True),
         Column("year", "int64", "year", "calendar year", key=True),
         Column("alive", "bool", "yes/no", "open at the year's end"),
+        Column("viable", "bool", "yes/no",
+               "open and viable at the year's end (members' mean pay over the viability window "
+               "at least closure.viable_usd_per_member_month)"),
         Column("core_members", "int64", "people", "active core members"),
         Column("employees", "int64", "people", "hired employees and casual workers"),
         Column("revenue", "float64", USD, "revenue earned in the year"),
@@ -220,10 +234,18 @@ SUMMARY: tuple[SummaryFigure, ...] = (
                   "units founded over the run, by line (lines with none left out)"),
     SummaryFigure("units_founded_by_2008", "int", "units", "units founded before 2009",
                   label="units founded by end of 2008"),
-    SummaryFigure("units_alive_end", "int", "units", "units open in the last month"),
+    SummaryFigure("units_alive_end", "int", "units", "units open in the last month",
+                  label="units open / viable at end"),
     SummaryFigure("units_alive_end_by_line", "dict[str, int]", "units",
                   "units open in the last month, by line"),
-    SummaryFigure("units_alive_field_work", "int", "units", f"units open {FW}"),
+    SummaryFigure("units_alive_field_work", "int", "units", f"units open {FW}",
+                  label="units open / viable at field work"),
+    SummaryFigure("units_viable_field_work", "int", "units",
+                  f"units open and viable {FW}: members' mean pay over the viability window at "
+                  "least the mission's floor (closure.viable_usd_per_member_month)",
+                  label="units open / viable at field work"),
+    SummaryFigure("units_viable_end", "int", "units",
+                  "units open and viable in the last month", label="units open / viable at end"),
     SummaryFigure("share_alive_end", "float", SHARE,
                   "units open in the last month / units founded"),
     SummaryFigure("survival_5y", "float | None", SHARE,
@@ -285,14 +307,16 @@ SUMMARY: tuple[SummaryFigure, ...] = (
 SUMMARY_FIGURES: dict[str, SummaryFigure] = {f.name: f for f in SUMMARY}
 
 PRINTED: tuple[str, ...] = (
-    "units_founded_by_2008", "survival_5y", "survival_10y", "closures_by_reason",
+    "units_founded_by_2008", "units_alive_field_work", "units_viable_field_work",
+    "units_alive_end", "units_viable_end", "survival_5y", "survival_10y", "closures_by_reason",
     "mean_member_earnings_field_work", "household_income_share_field_work",
     "core_members_per_unit_field_work", "loans_repaid_share_field_work",
     "public_orders_won_share_field_work", "headcount_field_work", "headcount_end",
     "revenue_field_work_year_usd", "arrears_field_work_usd", "arrears_end_usd",
 )
 """The order in which ``sosim run`` prints the labelled figures (the reading order of the
-summary: founding, survival, earnings, money); exactly the figures that have a label."""
+summary: founding, units open and viable, survival, earnings, money); exactly the figures that
+have a label."""
 assert set(PRINTED) == {f.name for f in SUMMARY if f.label is not None}
 
 MONTHLY_COLUMNS: dict[str, str] = {c.name: c.dtype for c in TIMESERIES.columns if not c.key}

@@ -30,6 +30,7 @@ def settle(model: SocialOutsourcingModel) -> None:
     idx = np.flatnonzero(E.alive)
     M.earnings = np.where(M.left < 0, 0.0, M.earnings)
     E.member_pay = 0.0
+    E.pay_per_member = 0.0
     if len(idx) == 0:
         return
     members, _ = production.member_strength(model)
@@ -91,6 +92,7 @@ def settle(model: SocialOutsourcingModel) -> None:
     E.member_pay[idx] = pool
     free -= pool
     per_member = np.divide(pool, nm, out=np.zeros(len(idx)), where=nm > 0)
+    E.pay_per_member[idx] = per_member  # read by closure (viability, walking away)
     active = np.flatnonzero(M.left < 0)
     pay_of = np.zeros(E.n)
     pay_of[idx] = per_member

@@ -62,6 +62,9 @@ MAX_SEED = 2**63 - 1
 """Largest seed: seeds are stored as int64 (sweep tables)."""
 MAX_UNITS_PER_YEAR = 1_000_000
 """Most units the schedule may form in a line and year (the national benchmark forms 3,500)."""
+MAX_VIABILITY_WINDOW_MONTHS = 60
+"""Longest window over which members' pay is averaged for viability (5 years): the model keeps
+this many months of each unit's pay (``sim.mechanisms.closure``)."""
 
 
 def _plain_number(value: Any) -> Any:
@@ -795,6 +798,57 @@ class Closure(Strict):
     idle_months: Int = P(12, "months", "Months without any work before a unit gives up", ge=1)
     distress_months: Int = P(
         6, "months", "Consecutive months unable to meet costs before insolvency", ge=1
+    )
+    # viability (issue 14 item 5): "alive" is not "viable"
+    viable_usd_per_member_month: Num = P(
+        34.1,
+        "US$/member-month",
+        "A unit is viable in a month when it is open and its members' average pay over the "
+        "viability window is at least this (reported beside 'open'; closes nothing by itself)",
+        "Kudumbashree enterprise-promotion pages: a unit should earn >= Rs 1,500 per member "
+        "per month; converted at Rs 44 per US$ (RBI reference rate Rs 43.7-44.0 in Jan 2005 "
+        "and Rs 45.5-45.9 in May 2006, RBI Weekly Statistical Supplement; calendar-year "
+        "averages in RBI Handbook of Statistics on the Indian Economy, Table 147): "
+        "1,500 / 44 = US$34.1",
+        ge=0,
+    )
+    viability_window_months: Int = P(
+        12,
+        "months",
+        "Months over which members' pay is averaged, for viability and for walking away "
+        "(fewer for a unit younger than that: its months open)",
+        "assumption - a year: the mission's rule is a monthly income, and units are paid in "
+        "lumps (public clients pay 3-12 months late, HA2010; the school year), so one month's "
+        "pay says little; swept",
+        ge=1,
+        le=MAX_VIABILITY_WINDOW_MONTHS,
+    )
+    walk_away_usd_per_member_month: Num = P(
+        5.0,
+        "US$/member-month",
+        "Members walk away (the unit closes, reason not_viable) when their average pay over "
+        "the viability window stays below this for closure.walk_away_months months in a row",
+        "assumption - far below the mission's floor (US$34) and members' mean pay at field "
+        "work (US$45, HA2010): 90 % of members were motivated to continue and only a quarter "
+        "would consider another job, > 90 % had no job before (HA2010), and few Kerala women "
+        "work outside the home (35 % of women 15-59 in the labour force, national labour "
+        "survey 2018-19), so members stay for skills, respect and prospects while a unit "
+        "pays little and leave only when it pays next to nothing; more than 200 units were "
+        "open at field work of 232 formed by 2008 (HA2010), which a higher floor "
+        "contradicts; swept",
+        ge=0,
+    )
+    walk_away_months: Int = P(
+        36,
+        "months",
+        "Months in a row that members' average pay must stay below the walk-away floor "
+        "before they walk away",
+        "assumption - three years: members bear long lean spells (HA2010: they pawned gold to "
+        "meet their units' instalments) and more than 200 units were open at field work "
+        "(HA2010); with 24 months the baseline closes ~10 units this way by 2005 and the "
+        "open count at field work falls to ~200 (5-95 %: 195-206), with 36 months ~3 and "
+        "~208; swept",
+        ge=1,
     )
 
 

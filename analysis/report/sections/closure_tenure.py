@@ -14,7 +14,9 @@ from analysis.report.sections.survival import _survival_display
 def closure_section(rs: RunSet) -> Section:
     sec = Section(
         "closures", "Why units close",
-        "Three competing causes end a unit: insolvency, loss of members, and long idleness.",
+        "Four competing causes end a unit: insolvency, loss of members, long idleness, and "
+        "members walking away from a unit that has paid them next to nothing for long (not "
+        "viable).",
     )
     ents = rs.table("enterprises")
     if ents is None or ents.empty:
