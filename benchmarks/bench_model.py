@@ -58,6 +58,9 @@ SYSTEM_COUNTS = (
     ("demand", "schools", "pool_size"),
     ("demand", "hardware", "orders_per_month"),
     ("demand", "hardware", "amc_per_month"),
+    # the local private markets are per area (issue 14): x factor areas keep each market's
+    # size and its sellers per area as in the baseline
+    ("marketing", "areas"),
 )
 
 TARGETS = {
