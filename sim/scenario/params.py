@@ -333,7 +333,8 @@ class Lines(Strict):
 KERALA_INSOURCING_BY_YEAR: dict[int, float] = {2003: 0.05, 2005: 0.08, 2009: 0.15, 2016: 0.25}
 """Kerala schools' annual insourcing rate from each year on (IT@School's timeline); the
 sources and assumptions of each value are stated in ``scenarios/kerala_baseline.yaml``."""
-KERALA_RECORDS_ADDED_BY_YEAR: dict[int, float] = {}
+KERALA_RECORDS_ADDED_BY_YEAR: dict[int, float] = {2002: 21_000.0, 2003: 4_000.0, 2013: 7_000.0,
+                                                   2014: 8_260.0}
 """Kerala's e-governance digitisation drives [thousand records added in the year]; sources in
 ``scenarios/kerala_baseline.yaml``."""
 
