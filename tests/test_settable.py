@@ -46,6 +46,12 @@ CONTEXTS: dict[str, tuple[Any, dict[str, Any], str]] = {
     "kerala_constant_insourcing": (
         BASELINE, {"end": "2005-12", "demand.schools.insourcing_by_year": {}}, "2003-01"
     ),
+    # training units bound by their people rather than their PCs, so that hiring casual
+    # workers (their seats and pay) and people's output bind; in the Kerala baseline a training
+    # unit's PCs bind first and casuals are hired only by chance
+    "kerala_training_people_bound": (
+        BASELINE, {"end": "2005-12", "lines.training.output_per_person": 60.0}, "2003-01"
+    ),
     # private client segments, and the preset's three levers switched on (quality monitoring,
     # pre-service training, solar backup), all off in Kerala
     "rural_kpo_levers": (
@@ -71,6 +77,9 @@ CONTEXT_OF: dict[str, str] = {
     # schools renew on their own only once the mission has gone
     "demand.schools.renew_without_mission_prob": "kerala_withdrawn",
     "demand.schools.insourcing_annual_rate": "kerala_constant_insourcing",
+    "lines.training.output_per_person": "kerala_training_people_bound",
+    "lines.training.casual_pay_share": "kerala_training_people_bound",
+    "lines.training.seats_per_pc": "kerala_training_people_bound",
     "lines.hardware.private_order_size": "kerala_hardware_market",
     "lines.hardware.private_price_multiple": "kerala_hardware_market",
     # brokering private clients is what a parent enterprise does
@@ -89,6 +98,7 @@ VALUE_OF: dict[str, Any] = {
     # rules that bind rarely in three years: a change large enough to bind
     "closure.min_core_members": 8,
     "closure.distress_months": 1,
+    "closure.idle_months": 6,
     "finance.missed_instalments_to_default": 1,
     "finance.max_further_loan_usd": 0.0,
     "lines.training.seats_per_pc": 0.5,  # seats limit the workers only when scarce
