@@ -193,7 +193,12 @@ def apply_levers(s: Scenario, levers: dict[str, Any]) -> tuple[Scenario, list[st
             values[lever.path] = v / lever.scale
         notes.append(f"{lever.label}: {v:g} (scenario: {d[key]:g}).")
         if key == "insourcing":
-            # a dated `set` of the same rate would override the slider: drop it, and say so
+            # the yearly series (the state's school IT programme) and any dated `set` of the
+            # same rate would override the slider: drop them, and say so
+            if s.demand.schools.insourcing_by_year:
+                values["demand.schools.insourcing_by_year"] = {}
+                notes.append("The scenario's yearly insourcing series is dropped: "
+                             f"{v:g} holds throughout.")
             for ev in events:
                 if ev["do"] == "set" and lever.path in ev["values"]:
                     old = ev["values"].pop(lever.path)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from sim.mechanisms import contracting, demand
+from sim.mechanisms import contracting, demand, production
 from tests.mech_helpers import world_with_units
 
 
@@ -19,13 +19,88 @@ def test_new_training_units_are_assigned_a_school_with_a_recurring_contract():
     assert set(m.O.client[m.O.recurring]) == set(m.E.school[:2])
 
 
-def test_insourced_school_ends_its_contract():
-    m = world_with_units([0])
+def run_months(m, months: int) -> None:
+    """Advance a hand-made world by whole months of school renewal, assignment and work."""
+    for _ in range(months):
+        contracting.renew_school_contracts(m)
+        contracting.assign_schools(m)
+        production.produce(m)
+        m.t += 1
+
+
+def school_orders(m, school) -> np.ndarray:
+    return m.O.remaining[m.O.recurring & (m.O.client == school)]
+
+
+def test_a_school_contract_runs_its_term_and_then_ends():
+    # without the mission and with no chance of renewal, the contract simply runs out
+    m = world_with_units([0], **{"demand.schools.contract_months": 3,
+                                 "demand.schools.renew_without_mission_prob": 0.0})
     contracting.assign_schools(m)
     school = m.E.school[0]
-    contracting.end_school_contracts(m, np.array([school]))
+    assert school_orders(m, school).tolist() == [3.0]
+    m.world.mission_active = False
+    for month in range(3):
+        run_months(m, 1)
+        assert m.E.revenue_month[0] > 0, month  # the school's students trained every month
+    assert m.E.school[0] == school and len(school_orders(m, school)) == 0
+    run_months(m, 1)  # the term is over: up for renewal, not renewed
+    assert m.E.school[0] == -1 and not m.C.assigned[school]
+    assert m.O.n == 0 and m.E.revenue_month[0] == 0
+
+
+def test_an_insourced_school_keeps_its_contract_to_term_but_does_not_renew():
+    m = world_with_units([0, 0], **{"demand.schools.contract_months": 4,
+                                    "mission.school_reassign_prob": 0.0})
+    contracting.assign_schools(m)
+    gone, kept = m.E.school[0], m.E.school[1]
+    run_months(m, 1)
+    m.C.insourced[gone] = m.t  # the first school sets up its own lab after a month
+    run_months(m, 3)
+    assert m.E.school[0] == gone and m.E.revenue_month[0] > 0  # worked to the end of term
+    run_months(m, 1)  # renewal month
+    assert m.E.school[0] == -1 and len(school_orders(m, gone)) == 0
+    # the mission renews the other school's contract for another term
+    assert m.E.school[1] == kept and school_orders(m, kept).tolist() == [3.0]
+    assert m.world.counters["school_contracts_lapsed_insourced"] == 1
+    assert m.world.counters["school_contracts_renewed"] == 1
+
+
+def test_a_unit_whose_school_insourced_may_be_assigned_another():
+    m = world_with_units([0], **{"demand.schools.contract_months": 2,
+                                 "mission.school_reassign_prob": 1.0})
+    contracting.assign_schools(m)
+    first = m.E.school[0]
+    m.C.insourced[first] = 0
+    run_months(m, 3)
+    assert m.E.school[0] >= 0 and m.E.school[0] != first
+    assert len(school_orders(m, m.E.school[0])) == 1
+
+
+def renewed_without_mission(prob: float, n: int = 12) -> int:
+    m = world_with_units([0] * n, **{"demand.schools.contract_months": 2,
+                                     "demand.schools.renew_without_mission_prob": prob})
+    contracting.assign_schools(m)
+    m.world.mission_active = False
+    run_months(m, 3)
+    return int((m.E.school[:n] >= 0).sum())
+
+
+def test_without_the_mission_schools_renew_with_the_stated_probability():
+    assert renewed_without_mission(0.0) == 0
+    assert renewed_without_mission(1.0) == 12
+    # in between: some do, some do not (12 draws at an even chance)
+    assert 0 < renewed_without_mission(0.5) < 12
+
+
+def test_without_the_mission_an_insourced_school_never_renews():
+    m = world_with_units([0], **{"demand.schools.contract_months": 2,
+                                 "demand.schools.renew_without_mission_prob": 1.0})
+    contracting.assign_schools(m)
+    m.world.mission_active = False
+    m.C.insourced[m.E.school[0]] = 0
+    run_months(m, 3)
     assert m.E.school[0] == -1
-    assert (m.O.remaining[m.O.client == school] == 0).all()
 
 
 def test_direct_orders_go_to_units_of_the_right_line():

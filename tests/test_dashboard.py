@@ -66,13 +66,23 @@ def test_moved_levers_change_their_paths():
     assert len(notes) == 6
 
 
-def test_insourcing_slider_replaces_the_dated_change_and_says_so():
-    assert any(isinstance(e, SetValues) for e in BASE.events)
+def test_insourcing_slider_replaces_the_yearly_series_and_says_so():
+    # the baseline's insourcing follows IT@School as a yearly series (issue 14)
+    assert BASE.demand.schools.insourcing_by_year
     s, notes = dash.apply_levers(BASE, {"insourcing": 0.1})
+    assert s.demand.schools.insourcing_annual_rate == 0.1
+    assert s.demand.schools.insourcing_by_year == {}
+    assert any("series is dropped" in n for n in notes)
+
+
+def test_insourcing_slider_replaces_a_dated_change_and_says_so():
+    dated = scenario_with(BASE, {"events": [{"date": "2006-01", "do": "set", "values": {
+        "demand.schools.insourcing_annual_rate": 0.06}}]})
+    s, notes = dash.apply_levers(dated, {"insourcing": 0.1})
     assert s.demand.schools.insourcing_annual_rate == 0.1
     assert not any(isinstance(e, SetValues) and "demand.schools.insourcing_annual_rate"
                    in e.values for e in s.events)
-    assert any("dropped" in n for n in notes)
+    assert any("change of this rate to 0.06 in 2006-01 is dropped" in n for n in notes)
 
 
 def test_mission_withdrawal_switch_and_year():

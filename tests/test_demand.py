@@ -141,3 +141,55 @@ def test_units_draw_their_area_at_formation_from_a_stream_of_their_own():
     # the number of areas moves no other draw of formation
     assert np.array_equal(m.M.education, other.M.education)
     assert np.array_equal(m.M.other_income, other.M.other_income)
+
+
+def test_the_insourcing_series_overrides_the_constant_rate_from_its_year():
+    m = SocialOutsourcingModel(quiet_world(**{
+        "demand.schools.insourcing_annual_rate": 0.0,
+        "demand.schools.insourcing_by_year": {2001: 0.5, 2003: 0.1}}), seed=3)
+    rate_in = {}
+    for t in range(0, 6 * 12, 12):  # January 1999 .. January 2004
+        m.t = t
+        rate_in[demand.year_of(m)] = demand.insourcing_rate(m)
+    assert rate_in == {1999: 0.0, 2000: 0.0, 2001: 0.5, 2002: 0.5, 2003: 0.1, 2004: 0.1}
+
+
+def test_schools_insource_only_once_the_series_starts():
+    m = SocialOutsourcingModel(quiet_world(**{
+        "demand.schools.pool_size": 4000,
+        "demand.schools.insourcing_annual_rate": 0.0,
+        "demand.schools.insourcing_by_year": {2000: 0.3}}), seed=3)
+    schools = m.C.kind == demand.SCHOOL
+    for _ in range(12):  # 1999: the constant rate, 0
+        demand.insource(m)
+        m.t += 1
+    assert (m.C.insourced[schools] >= 0).sum() == 0
+    for _ in range(12):  # 2000: the series' rate
+        demand.insource(m)
+        m.t += 1
+    assert (m.C.insourced[schools] >= 0).mean() == pytest.approx(0.3, abs=0.03)
+
+
+def test_an_empty_series_means_the_constant_rate():
+    m = SocialOutsourcingModel(quiet_world(**{
+        "demand.schools.insourcing_annual_rate": 0.07,
+        "demand.schools.insourcing_by_year": {}}), seed=3)
+    m.t = 15 * 12
+    assert demand.insourcing_rate(m) == 0.07
+
+
+def test_records_added_by_year_reach_the_stock_spread_over_the_year():
+    m = SocialOutsourcingModel(quiet_world(**{
+        "demand.digitisation.new_records_per_month": 10,
+        "demand.digitisation.orders_per_month": 0,
+        "demand.digitisation.records_added_by_year": {2000: 1200}}), seed=1)
+    start = m.world.records_stock
+    stock = []
+    for _ in range(36):  # 1999-2001
+        demand.public_orders(m)
+        stock.append(m.world.records_stock - start)
+        m.t += 1
+    assert stock[11] == pytest.approx(12 * 10)  # 1999: the steady inflow only
+    assert stock[12] - stock[11] == pytest.approx(10 + 100)  # each month of 2000: a twelfth
+    assert stock[23] - stock[11] == pytest.approx(12 * 10 + 1200)  # the whole drive by December
+    assert stock[35] - stock[23] == pytest.approx(12 * 10)  # 2001: the steady inflow again

@@ -9,9 +9,9 @@ and tolerances were set from the lead's measurements (8 seeds, 2 cores) and the 
 lever (baseline otherwise)            levels                      seeds    outcome
 ====================================  ==========================  =======  =====================
 public clients' mean payment delay    0, 4, 8, 12 months          0-7      all units
-schools' insourcing rate (no events)  0, 0.06, 0.15, 0.3 a year   0-5      training units
+schools' insourcing rate (constant)   0, 0.06, 0.15, 0.3 a year   0-5      training units
 records stock to digitise             0.5, 1, 2, 4 M (thousand)   0-5      data-entry units
-mission withdraws (IT@School kept)    2002, 2006, 2014, 2020      0-5      all units
+mission withdraws (IT@School series)  2002, 2006, 2014, 2020      0-5      all units
 ====================================  ==========================  =======  =====================
 
 Each step may not raise mean survival by more than ``RISE_TOL`` (0.015: the largest rise seen
@@ -51,7 +51,9 @@ LEVERS: dict[str, dict[str, Any]] = {
         "outcome": "training",
         "seeds": range(6),
         "levels": [0.0, 0.06, 0.15, 0.3],
-        "values": lambda x: {"demand.schools.insourcing_annual_rate": x, "events": []},
+        # the constant rate throughout: no yearly series (IT@School's, issue 14), no events
+        "values": lambda x: {"demand.schools.insourcing_annual_rate": x,
+                             "demand.schools.insourcing_by_year": {}, "events": []},
         "direction": "down",  # faster insourcing never raises training units' survival
     },
     "records_stock": {

@@ -175,7 +175,10 @@ def test_event_before_the_start_is_rejected(tmp_path):
 
 
 def test_event_after_the_end_is_allowed_and_never_fires(baseline):
-    s = scenario_with(baseline, {"end": "2004-12"})
+    # the baseline has no dated event of its own since its 2006 insourcing change became a
+    # dated series (issue 14): give it one after the end
+    s = scenario_with(baseline, {"end": "2004-12",
+                                 "events": [{"date": "2006-01", "do": "mission_withdraws"}]})
     assert s.events and all(month_index(e.date, s.start) >= s.months for e in s.events)
 
 

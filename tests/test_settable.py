@@ -53,6 +53,10 @@ CONTEXTS: dict[str, tuple[Any, dict[str, Any], str]] = {
     "kerala_hardware_market": (
         BASELINE, {"end": "2005-12", "lines.hardware.private_orders_per_month": 5.0}, "2003-01"
     ),
+    # the constant insourcing rate where no yearly series (IT@School's, from 2003) overrides it
+    "kerala_constant_insourcing": (
+        BASELINE, {"end": "2005-12", "demand.schools.insourcing_by_year": {}}, "2003-01"
+    ),
     # training units busy enough to hire casual workers: with the finite community-course market
     # (issue 14) the baseline's training units rarely exceed their team's capacity by 2005
     "kerala_training_market": (
@@ -104,6 +108,9 @@ CONTEXT_OF: dict[str, str] = {
     # levers act where they have something to do (the preset's units pay their own training)
     "mission.backs_loans": "kerala_loans_need_mission",
     "mission.trains_members": "source_for_change",
+    # schools renew on their own only once the mission has gone
+    "demand.schools.renew_without_mission_prob": "kerala_withdrawn",
+    "demand.schools.insourcing_annual_rate": "kerala_constant_insourcing",
     "lines.hardware.private_order_size": "kerala_hardware_market",
     "lines.hardware.private_price_multiple": "kerala_hardware_market",
     # brokering private clients is what a parent enterprise does
@@ -143,6 +150,8 @@ VALUE_OF: dict[str, Any] = {
     "clients.domestic.churn_annual_rate_low_quality": 0.0,
     "clients.foreign.churn_annual_rate_low_quality": 0.0,
     "clients.foreign.churn_annual_rate_high_quality": 0.9,
+    # a year-keyed series that is empty in the baseline: a drive in the event's years
+    "demand.digitisation.records_added_by_year": {2003: 500_000.0, 2004: 500_000.0},
 }
 """Changed values for parameters whose generic change (x1.5 or +1) does not bind in the walk's
 short runs; each still has to change the run."""
@@ -195,8 +204,11 @@ def changed(field: FieldInfo, v: Any) -> Any:
         return not v
     if get_origin(ann) is Literal:
         return next(c for c in get_args(ann) if c != v)
-    if isinstance(v, dict):  # the formation schedule: one more unit every scheduled year
+    if isinstance(v, dict) and all(isinstance(x, dict) for x in v.values()):
+        # the formation schedule: one more unit every scheduled year
         return {line: {y: c + 1 for y, c in years.items()} for line, years in v.items()}
+    if isinstance(v, dict):  # a year-keyed series of rates or amounts: each value x1.5, <= 1
+        return {y: min(x * 1.5, (x + 1) / 2) if x <= 1 else x * 1.5 for y, x in v.items()}
     if isinstance(v, list):
         return [x * 1.5 for x in v]
     hi = next((m.le for m in field.metadata if isinstance(m, at.Le)), None)

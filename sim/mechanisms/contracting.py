@@ -1,9 +1,10 @@
 """Contracting: the mission, while its supports act (``intermediary.supports``), assigns
-training units to schools and brokers public orders - directly where a state ruling allows,
-otherwise as consortium bids in open tenders; private firms bid too, and units win on price,
-capacity and reputation. Without the mission's brokering the units' own consortium, if it has
-formed, bids for its members in the tenders it reaches (``sim.mechanisms.consortium``), and the
-``contracting.self_bid_units`` strongest self-marketing units bid, each on its own.
+training units to schools (on contracts of a term that the schools renew or not) and brokers
+public orders - directly where a state ruling allows, otherwise as consortium bids in open
+tenders; private firms bid too, and units win on price, capacity and reputation. Without the
+mission's brokering the units' own consortium, if it has formed, bids for its members in the
+tenders it reaches (``sim.mechanisms.consortium``), and the ``contracting.self_bid_units``
+strongest self-marketing units bid, each on its own.
 
 Sources: Heeks & Arun (2010) - direct orders, consortium bids, ~70 % of local-government IT
 contracts won, private bids of US$30-40k against US$10k.
@@ -17,7 +18,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.mechanisms import consortium, demand, diversification, intermediary, production
-from sim.state import among
 
 if TYPE_CHECKING:
     from sim.model import SocialOutsourcingModel
@@ -53,18 +53,84 @@ def add_orders(
     )
 
 
-def end_school_contracts(model: SocialOutsourcingModel, schools: np.ndarray) -> None:
-    """Insourced schools stop buying training from their units."""
-    if len(schools) == 0:
+def assigns_schools(model: SocialOutsourcingModel) -> bool:
+    """Whether the mission assigns (and renews) schools this month: its ``assigns_schools``
+    support acts (``intermediary.supports``)."""
+    return intermediary.supports(model, "assigns_schools")
+
+
+def _book_school_contracts(
+    model: SocialOutsourcingModel, units: np.ndarray, schools: np.ndarray
+) -> None:
+    """Book one training contract of ``demand.schools.contract_months`` months per unit with
+    its school: the school's students every month at the training price."""
+    k = len(units)
+    if k == 0:
         return
-    O, E = model.O, model.E
-    O.remaining[O.recurring & among(O.client, schools, model.C.n)] = 0.0
-    E.school[among(E.school, schools, model.C.n)] = -1
+    term = model.config.demand.schools.contract_months
+    price = model.line_param("price_usd")[demand.TRAINING]
+    offers = demand.Offers(
+        np.full(k, demand.TRAINING),
+        schools,
+        np.zeros(k),
+        np.full(k, price),
+        np.full(k, model.t + term, dtype=np.int64),
+    )
+    add_orders(
+        model,
+        units,
+        offers,
+        np.full(k, float(term)),
+        private=False,
+        recurring=True,
+        qty_month=model.C.students[schools],
+    )
+
+
+def renew_school_contracts(model: SocialOutsourcingModel) -> np.ndarray:
+    """Schools whose training contract has run its term renew it or not: a school that has
+    insourced never renews; while the mission assigns schools the others renew; without it
+    each renews with probability ``demand.schools.renew_without_mission_prob``. A unit whose
+    school does not renew is free again (the mission may assign it another school). Returns
+    the units set free."""
+    E, C, O = model.E, model.C, model.O
+    units = np.flatnonzero(E.alive & (E.school >= 0))
+    if len(units) == 0:
+        return units
+    # a contract has run its term when its recurring order is gone (production removes it
+    # after its last month)
+    booked = np.zeros(C.n, dtype=bool)
+    booked[O.client[O.recurring & (O.line == demand.TRAINING) & (O.client >= 0)]] = True
+    due = units[~booked[E.school[units]]]
+    if len(due) == 0:
+        return due
+    schools = E.school[due]
+    insourced = C.insourced[schools] >= 0
+    if assigns_schools(model):
+        renew = ~insourced
+    else:
+        p = model.config.demand.schools.renew_without_mission_prob
+        renew = ~insourced & (model.rng_for("school_renewal").random(len(due)) < p)
+    _book_school_contracts(model, due[renew], schools[renew])
+    lapsed, lost = due[~renew], schools[~renew]
+    C.assigned[lost] = False
+    E.school[lapsed] = -1
+    stats = model.world.counters
+    stats["school_contracts_renewed"] += int(renew.sum())
+    stats["school_contracts_lapsed_insourced"] += int(insourced.sum())
+    stats["school_contracts_lapsed_other"] += int((~renew & ~insourced).sum())
+    if len(lapsed):
+        model.log(
+            f"{len(lapsed)} school contract(s) ended without renewal "
+            f"({int(insourced.sum())} school(s) had insourced)."
+        )
+    return lapsed
 
 
 def assign_schools(model: SocialOutsourcingModel) -> None:
-    """The mission assigns schools lacking IT staff to training units that have none."""
-    if not intermediary.supports(model, "assigns_schools"):
+    """The mission assigns schools lacking IT staff to training units that have none, each
+    on a contract of ``demand.schools.contract_months`` months."""
+    if not assigns_schools(model):
         return
     E, C = model.E, model.C
     units = np.flatnonzero(E.alive & (E.line == demand.TRAINING) & (E.school < 0))
@@ -80,24 +146,8 @@ def assign_schools(model: SocialOutsourcingModel) -> None:
     units, schools = units[:k], rng.permutation(free)[:k]
     C.assigned[schools] = True
     E.school[units] = schools
-    months_left = model.config.months - model.t
-    price = model.line_param("price_usd")[demand.TRAINING]
-    offers = demand.Offers(
-        np.full(k, demand.TRAINING),
-        schools,
-        np.zeros(k),
-        np.full(k, price),
-        np.full(k, model.config.months, dtype=np.int64),
-    )
-    add_orders(
-        model,
-        units,
-        offers,
-        np.full(k, float(months_left)),
-        private=False,
-        recurring=True,
-        qty_month=C.students[schools],
-    )
+    _book_school_contracts(model, units, schools)
+    model.world.counters["school_contracts_assigned"] += k
 
 
 def _spare(

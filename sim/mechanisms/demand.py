@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.mechanisms import diversification
-from sim.scenario import LINES
+from sim.scenario import LINES, add_months
 from sim.state import monthly_probability
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ def public_orders(model: SocialOutsourcingModel) -> Offers:
     d = cfg.demand.digitisation
     price = model.line_param("price_usd")
 
-    model.world.records_stock += d.new_records_per_month
+    model.world.records_stock += records_inflow(model)
     share = min(model.world.records_stock / d.initial_stock, 1.0) ** d.depletion_elasticity
     n_de = rng.poisson(d.orders_per_month * share)
     size = _lognormal(rng, d.mean_order_size, d.order_size_sigma, n_de)
@@ -192,10 +192,38 @@ def private_orders(model: SocialOutsourcingModel) -> tuple[np.ndarray, Offers]:
     return ent, offers
 
 
+def year_of(model: SocialOutsourcingModel) -> int:
+    """The calendar year of the current month."""
+    return int(add_months(model.config.start, model.t)[:4])
+
+
+def by_year(series: dict[int, float], year: int, default: float) -> float:
+    """The value of a year-keyed series in force in ``year``: that of the latest year on or
+    before it, or ``default`` before the series' first year (and for an empty series)."""
+    past = [y for y in series if y <= year]
+    return series[max(past)] if past else default
+
+
+def records_inflow(model: SocialOutsourcingModel) -> float:
+    """Records added to the stock this month: the steady inflow plus a twelfth of this year's
+    e-governance drive (``digitisation.records_added_by_year``) [thousand records]."""
+    d = model.config.demand.digitisation
+    return d.new_records_per_month + d.records_added_by_year.get(year_of(model), 0.0) / 12
+
+
+def insourcing_rate(model: SocialOutsourcingModel) -> float:
+    """Schools' annual insourcing rate this year: the state programme's series
+    (``schools.insourcing_by_year``) from its first year on, else the constant rate."""
+    sc = model.config.demand.schools
+    return by_year(sc.insourcing_by_year, year_of(model), sc.insourcing_annual_rate)
+
+
 def insource(model: SocialOutsourcingModel) -> np.ndarray:
-    """Schools set up their own labs with a constant monthly hazard; return those that did."""
+    """Schools set up their own labs and teachers with this year's monthly hazard; return
+    those that did. A school's contract runs to its term all the same: insourcing acts at
+    renewal (``contracting.renew_school_contracts``)."""
     C = model.C
-    rate = model.config.demand.schools.insourcing_annual_rate
+    rate = insourcing_rate(model)
     if rate <= 0:
         return np.empty(0, dtype=np.int64)
     schools = np.flatnonzero((C.kind == SCHOOL) & (C.insourced < 0))
@@ -205,5 +233,6 @@ def insource(model: SocialOutsourcingModel) -> np.ndarray:
     if len(hit):
         served = np.isin(model.E.school, hit)
         if served.any():
-            model.log(f"{int(served.sum())} school(s) insourced their IT training this month.")
+            model.log(f"{int(served.sum())} school(s) insourced their IT training this month "
+                      "(their units' contracts run to term and are not renewed).")
     return hit

@@ -417,6 +417,26 @@ class Lines(Strict):
 
 
 # --------------------------------------------------------------------------- demand
+KERALA_INSOURCING_BY_YEAR: dict[int, float] = {2003: 0.05, 2005: 0.08, 2009: 0.15, 2016: 0.25}
+"""Kerala schools' annual insourcing rate from each year on (IT@School's timeline); the
+sources and assumptions of each value are stated in ``scenarios/kerala_baseline.yaml``."""
+KERALA_RECORDS_ADDED_BY_YEAR: dict[int, float] = {2002: 21_000.0, 2003: 4_000.0, 2013: 7_000.0,
+                                                   2014: 8_260.0}
+"""Kerala's e-governance digitisation drives [thousand records added in the year]; sources in
+``scenarios/kerala_baseline.yaml``."""
+
+
+def _check_years(v: dict[int, float]) -> dict[int, float]:
+    """A year-keyed series: each year within MIN_YEAR-MAX_YEAR, each value >= 0 (the value's
+    own bounds are checked by its type)."""
+    for year, x in v.items():
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            raise ValueError(f"year {year} out of range {MIN_YEAR}-{MAX_YEAR}")
+        if x < 0:
+            raise ValueError(f"{year}: value must be >= 0, got {x}")
+    return v
+
+
 class Digitisation(Strict):
     """Public records waiting to be digitised: a finite, slowly replenished stock."""
 
@@ -437,6 +457,20 @@ class Digitisation(Strict):
     depletion_elasticity: Num = P(
         1.0, "-", "How order flow falls as the stock runs down (flow ~ stock share^e)", ge=0
     )
+    records_added_by_year: dict[
+        int, Annotated[Num, Field(ge=0, le=GUARDS["thousand records"])]
+    ] = Field(
+        default_factory=lambda: dict(KERALA_RECORDS_ADDED_BY_YEAR),
+        description="E-governance drives: thousand records added to the stock during a "
+        "calendar year, spread evenly over its months, on top of new_records_per_month "
+        "[thousand records/year] (source: Kerala series in kerala_baseline.yaml - each year "
+        "cited there or marked assumption; {} adds nothing)",
+    )
+
+    @field_validator("records_added_by_year")
+    @classmethod
+    def _record_years(cls, v: dict[int, float]) -> dict[int, float]:
+        return _check_years(v)
 
 
 class Schools(Strict):
@@ -460,8 +494,33 @@ class Schools(Strict):
         ge=0,
     )
     insourcing_annual_rate: Num = P(
-        0.03, "1/year", "Chance a year that a school sets up its own lab and teachers", ge=0, le=1
+        0.03, "1/year", "Chance a year that a school sets up its own lab and teachers (before "
+        "the first year of insourcing_by_year, or always if that is {})", ge=0, le=1
     )
+    insourcing_by_year: dict[int, Annotated[Num, Field(ge=0, le=1)]] = Field(
+        default_factory=lambda: dict(KERALA_INSOURCING_BY_YEAR),
+        description="The state's school IT programme: annual insourcing rate from a calendar "
+        "year on, overriding insourcing_annual_rate [1/year] (source: Kerala series in "
+        "kerala_baseline.yaml - IT@School's timeline, each year cited there or marked "
+        "assumption; {} means the constant insourcing_annual_rate)",
+    )
+    contract_months: Int = P(
+        12, "months", "Term of a school's training contract; at its end the school renews "
+        "it or not", "assumption - annual, the school year (HA2010 gives no term; issue 14)",
+        ge=1,
+    )
+    renew_without_mission_prob: Num = P(
+        0.5, "share", "Chance that a school which has not insourced renews its unit's "
+        "contract at term when the mission no longer assigns schools", "assumption - the "
+        "school may keep dealing with its unit directly (HA2010: training units saw "
+        "themselves as part of their schools) or drop it without the mission's assignment; "
+        "no source gives either, so an even chance, to sweep", ge=0, le=1,
+    )
+
+    @field_validator("insourcing_by_year")
+    @classmethod
+    def _insourcing_years(cls, v: dict[int, float]) -> dict[int, float]:
+        return _check_years(v)
 
 
 class HardwareDemand(Strict):
