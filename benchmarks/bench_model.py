@@ -76,8 +76,8 @@ TARGETS = {
 # ------------------------------------------------------------------ the worlds
 def scaled(scenario, factor: int):
     """The scenario's world x ``factor``: the formation schedule and the system-wide demand
-    (records stock and inflow, orders, maintenance contracts, schools); per-unit economics
-    unchanged."""
+    (records stock, inflow and drives, orders, maintenance contracts, schools, areas); per-unit
+    economics unchanged."""
     from sim.scenario import Scenario
 
     if factor == 1:
@@ -86,6 +86,10 @@ def scaled(scenario, factor: int):
     sched = d["formation"]["schedule"]
     for line in sched:
         sched[line] = {year: count * factor for year, count in sched[line].items()}
+    drives = d["demand"]["digitisation"]["records_added_by_year"]
+    d["demand"]["digitisation"]["records_added_by_year"] = {
+        year: records * factor for year, records in drives.items()
+    }
     for path in SYSTEM_COUNTS:
         node = d
         for key in path[:-1]:

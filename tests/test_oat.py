@@ -216,21 +216,26 @@ def test_table_md_needs_an_oat_sweep(tmp_path):
 
 def test_shipped_threats_sweep_insourcing_lowers_training_survival(tmp_path):
     """Issue 14's acceptance, on a tiny version of the shipped sweep (2 replications, 1999-2012,
-    the insourcing factor alone): raising schools' insourcing from 3 % to 20 % a year lowers
-    training units' 10-year survival, paired by replication. If a dated event of the base (or a
-    bypass in the model) overrode the factor, the change would be zero."""
+    the two insourcing cases alone): raising schools' insourcing from a constant 3 % to 20 % a
+    year lowers training units' 10-year survival, paired by replication (both cases are paired
+    with the same baseline runs, so the difference of their changes is a paired difference). If
+    the base's series (or a bypass in the model) overrode the cases, it would be zero."""
     import yaml
 
     shipped = ROOT / "scenarios" / "sweeps" / "threats_and_supports.yaml"
     data = yaml.safe_load(shipped.read_text())
+    low, high = "insourcing_3pct", "insourcing_20pct"
     rate = "demand.schools.insourcing_annual_rate"
-    assert data["parameters"][rate]["values"] == [0.03, 0.20]
-    data.update(base=str(BASE), replications=2, cases={},
-                parameters={rate: data["parameters"][rate]})
+    assert data["cases"][low]["set"][rate] == 0.03 and data["cases"][high]["set"][rate] == 0.20
+    data.update(base=str(BASE), replications=2, parameters={},
+                cases={k: data["cases"][k] for k in (low, high)})
     data["set"] = {**data.get("set", {}), "end": "2012-12"}
     f = _write(tmp_path, yaml.safe_dump(data), "tiny.yaml")
     out = tmp_path / "out"
     run_sweep(load_sweep(f), out)
     t = effects_table(read_runs(out))
-    r = t[(t["factor"] == rate) & (t["line"] == "training") & (t["horizon_years"] == 10)].iloc[0]
-    assert r["n_paired"] == 2 and r["delta"] < -0.03, r.to_dict()
+    pick = (t["line"] == "training") & (t["horizon_years"] == 10)
+    r_low = t[pick & (t["factor"] == low)].iloc[0]
+    r_high = t[pick & (t["factor"] == high)].iloc[0]
+    assert r_high["n_paired"] == 2
+    assert r_high["delta"] - r_low["delta"] < -0.03, (r_low.to_dict(), r_high.to_dict())
