@@ -38,6 +38,9 @@ SPACE: dict[str, tuple[float, float]] = {
     "demand.schools.students_sigma": (0.3, 0.9),
     "demand.hardware.orders_per_month": (1.5, 6),
     "lines.training.private_orders_per_month": (0.3, 2.0),
+    # the community-course market per district (issue 14): finite and shared; its range is the
+    # reasoning of its assumption (0.05-0.4 % of a district's people a year taking a 3-month course)
+    "lines.training.private_market_orders_per_area_month": (0.5, 4.0),
     "formation.productivity_sigma": (0.1, 0.6),
     "finance.payout_share": (0.4, 0.9),
     "finance.further_loan_max_balance_usd": (500, 2500),

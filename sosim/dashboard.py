@@ -99,7 +99,7 @@ LEVERS: dict[str, Lever] = {
     "grant_multiple": Lever("Grant (x members' stakes)", "formation.grant_multiple",
                             0, 20, 0.5),
     "private_access": Lever("Private market (x scenario)",
-                            "lines.*.private_orders_per_month", 0, 5, 0.1),
+                            "lines.*.private_market_orders_per_area_month", 0, 5, 0.1),
 }
 
 
@@ -186,9 +186,11 @@ def apply_levers(s: Scenario, levers: dict[str, Any]) -> tuple[Scenario, list[st
             values["workforce.marriage_annual_rate"] = v * share
             values["workforce.other_job_annual_rate"] = v * (1 - share)
         elif key == "private_access":
+            # the size of each line's local private market (issue 14); a unit's own search
+            # reach (private_orders_per_month) is left as it is
             for line in LINES:
-                base = getattr(s.lines, line).private_orders_per_month
-                values[f"lines.{line}.private_orders_per_month"] = base * v
+                base = getattr(s.lines, line).private_market_orders_per_area_month
+                values[f"lines.{line}.private_market_orders_per_area_month"] = base * v
         else:
             values[lever.path] = v / lever.scale
         notes.append(f"{lever.label}: {v:g} (scenario: {d[key]:g}).")

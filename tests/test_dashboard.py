@@ -60,8 +60,10 @@ def test_moved_levers_change_their_paths():
     assert w1.marriage_annual_rate + w1.other_job_annual_rate == pytest.approx(0.19)
     assert w1.marriage_annual_rate / w1.other_job_annual_rate == pytest.approx(
         w0.marriage_annual_rate / w0.other_job_annual_rate)
-    assert s.lines.training.private_orders_per_month == pytest.approx(
-        2 * BASE.lines.training.private_orders_per_month)
+    # the private-market lever scales the size of each local market, not a unit's reach
+    assert s.lines.training.private_market_orders_per_area_month == pytest.approx(
+        2 * BASE.lines.training.private_market_orders_per_area_month)
+    assert s.lines.training.private_orders_per_month == BASE.lines.training.private_orders_per_month
     assert s.events == BASE.events  # nothing dated was touched
     assert len(notes) == 6
 
