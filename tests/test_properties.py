@@ -91,7 +91,10 @@ def schema_parameters(section: BaseModel | None = None, prefix: str = "") -> lis
         if isinstance(default, BaseModel):
             out += schema_parameters(default, f"{path}.")
         elif typing.get_origin(ann) is typing.Literal:
-            out.append(Param(path, "choice", choices=typing.get_args(ann)))
+            choices = typing.get_args(ann)
+            if prefix == "diversification.into.":  # a unit's second line is not its own line
+                choices = tuple(c for c in choices if c != name)
+            out.append(Param(path, "choice", choices=choices))
         elif ann is bool:
             out.append(Param(path, "bool"))
         elif ann in (int, float):

@@ -57,11 +57,14 @@ CONTEXTS: dict[str, tuple[Any, dict[str, Any], str]] = {
     "kerala_constant_insourcing": (
         BASELINE, {"end": "2005-12", "demand.schools.insourcing_by_year": {}}, "2003-01"
     ),
-    # training units busy enough to hire casual workers: with the finite community-course market
-    # (issue 14) the baseline's training units rarely exceed their team's capacity by 2005
+    # training units where people, not PCs, bind: in the baseline a training PC supports 110
+    # student-months against 120 a person, so the PCs cap output before the team does and the
+    # people-side levers (output per person, seats, casual pay) cannot act; here a PC supports
+    # 400 and the community-course market is large enough that units hire casual workers
     "kerala_training_market": (
         BASELINE,
-        {"end": "2005-12", "lines.training.private_market_orders_per_area_month": 20.0},
+        {"end": "2005-12", "lines.training.private_market_orders_per_area_month": 20.0,
+         "lines.training.output_per_pc": 400.0},
         "2003-01",
     ),
     # private client segments, and the preset's three levers switched on (quality monitoring,
