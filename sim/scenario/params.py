@@ -169,7 +169,7 @@ class Formation(Strict):
         0.09, "1/year", "Interest on bank loans (priority-sector lending)", ge=0, le=1
     )
     productivity_sigma: Num = P(
-        0.285, "log units", "Spread of units' overall efficiency (management, organisation) "
+        0.208, "log units", "Spread of units' overall efficiency (management, organisation) "
         "drawn at formation; 0 makes all units alike", "calibrated (analysis/calibrate.py, "
         "analysis/calibration.json); HA2010: units differ, one performed poorly", ge=0, le=2,
     )
@@ -201,7 +201,7 @@ class Mission(Strict):
         True, "flag", "Mission brokers, forms and finances from the start", "HA2010"
     )
     direct_order_share: Num = P(
-        0.321,
+        0.496,
         "share",
         "Share of public orders a state ruling lets agencies give directly to the "
         "mission while it is active (the rest are open tenders)",
@@ -364,8 +364,8 @@ def _default_lines() -> dict[str, Line]:
             fixed_cost_usd=15,
             casual_pay_share=0.5,
             seats_per_pc=1.5,
-            private_orders_per_month=1.29,
-            private_market_orders_per_area_month=1.5,
+            private_orders_per_month=1.88,
+            private_market_orders_per_area_month=2.94,
             private_order_size=400,
             private_price_multiple=1.5,
         ),
@@ -447,7 +447,7 @@ class Digitisation(Strict):
         1500, "thousand records/month", "New paper records added to the stock", ge=0
     )
     orders_per_month: Num = P(
-        79.7, "orders/month", "Public digitisation orders issued when the stock is full",
+        87.1, "orders/month", "Public digitisation orders issued when the stock is full",
         "calibrated (analysis/calibrate.py, analysis/calibration.json)",
         ge=0,
     )
@@ -478,7 +478,7 @@ class Schools(Strict):
 
     pool_size: Int = P(400, "schools", "Schools without IT staff that the mission can assign", ge=0)
     mean_students: Num = P(
-        726,
+        947,
         "students",
         "Students trained per school a month",
         "calibrated (analysis/calibrate.py, analysis/calibration.json); HA2010's example "
@@ -486,7 +486,7 @@ class Schools(Strict):
         gt=0,
     )
     students_sigma: Num = P(
-        0.582, "log units", "Spread of school sizes (lognormal around the mean)",
+        0.844, "log units", "Spread of school sizes (lognormal around the mean)",
         "calibrated (analysis/calibrate.py, analysis/calibration.json)", ge=0, le=2,
     )
     min_students: Num = P(
@@ -527,7 +527,7 @@ class HardwareDemand(Strict):
     """Public PC orders and annual maintenance contracts."""
 
     orders_per_month: Num = P(
-        5.55, "orders/month", "Public PC purchase orders",
+        4.02, "orders/month", "Public PC purchase orders",
         "calibrated (analysis/calibrate.py, analysis/calibration.json)", ge=0
     )
     mean_order_size: Num = P(8, "PCs", "Mean PCs per order", gt=0)
@@ -564,7 +564,7 @@ class Contracting(Strict):
         ge=0,
     )
     win_intercept: Num = P(
-        -5.25, "logit", "Tender win log-odds at equal price",
+        -5.14, "logit", "Tender win log-odds at equal price",
         "calibrated (analysis/calibrate.py, analysis/calibration.json)",
         le=20, ge=-20,
     )
@@ -639,7 +639,7 @@ class Finance(Strict):
         le=1,
     )
     payout_share: Num = P(
-        0.821, "share", "Share of free cash paid to members a month",
+        0.625, "share", "Share of free cash paid to members a month",
         "calibrated (analysis/calibrate.py, analysis/calibration.json)", ge=0, le=1,
     )
     max_member_pay_usd: Num = P(120, "US$/month", "Most a member draws a month", ge=0)
@@ -672,7 +672,7 @@ class Finance(Strict):
     )
     further_loan_term_months: Int = P(36, "months", "Term of a reinvestment loan", ge=1)
     further_loan_max_balance_usd: Num = P(
-        1610, "US$", "A unit in good standing may borrow again while its loan balance is at "
+        1813, "US$", "A unit in good standing may borrow again while its loan balance is at "
         "most this", "calibrated (analysis/calibrate.py, analysis/calibration.json); HA2010: at "
         "least a third took further loans to update or expand IT", ge=0,
     )
@@ -689,7 +689,7 @@ class Workforce(Strict):
     other_job_annual_rate: Num = P(0.035, "1/year", "Members leaving for another job", ge=0, le=1)
     migration_annual_rate: Num = P(0.0, "1/year", "Members migrating to towns", ge=0, le=1)
     new_member_prob: Num = P(
-        0.197,
+        0.0473,
         "share",
         "Chance a leaver is replaced by a new member (else by an employee)",
         "calibrated (analysis/calibrate.py, analysis/calibration.json)",
@@ -730,7 +730,7 @@ class Workforce(Strict):
         "assumption - HA2010: roles rotate every 1-2 years; 18 months is the midpoint", ge=1,
     )
     other_income_usd: Num = P(
-        42.2, "US$/month", "Median income of the rest of a member's household (lognormal)",
+        42.3, "US$/month", "Median income of the rest of a member's household (lognormal)",
         "calibrated (analysis/calibrate.py, analysis/calibration.json)", gt=0,
     )
     other_income_sigma: Num = P(0.7, "log units", "Spread of other household income", ge=0, le=3)
@@ -818,7 +818,7 @@ class Marketing(Strict):
     """Units' own marketing beside the mission's."""
 
     adopt_prob_when_idle: Num = P(
-        0.104,
+        0.171,
         "1/month",
         "Chance a month that an under-used unit starts marketing itself",
         "calibrated (analysis/calibrate.py, analysis/calibration.json)",
@@ -826,7 +826,7 @@ class Marketing(Strict):
         le=1,
     )
     idle_utilisation: Num = P(
-        0.922, "share", "Utilisation below which a unit looks for work",
+        0.854, "share", "Utilisation below which a unit looks for work",
         "calibrated (analysis/calibrate.py, analysis/calibration.json)", ge=0, le=1,
     )
     cost_usd: Num = P(10, "US$/month", "Cost of marketing", ge=0)
