@@ -149,6 +149,8 @@ VALUE_OF: dict[str, Any] = {
     "clients.foreign.max_backlog_months": 0.5,
     "clients.foreign.approach_base_weight": 5.0,  # few foreign prospects: a large change
     "clients.foreign.win_reputation_coef": 4.0,  # few foreign prospects: a large change
+    # few foreign prospects: 0.10 -> 0.15 a year adds none by 2010 in the recalibrated world
+    "clients.foreign.prospects_annual_growth": 0.5,
     # few clients: a small change of a churn rate can leave every binomial draw the same
     "clients.domestic.churn_annual_rate_low_quality": 0.0,
     "clients.foreign.churn_annual_rate_low_quality": 0.0,
