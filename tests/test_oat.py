@@ -239,3 +239,30 @@ def test_shipped_threats_sweep_insourcing_lowers_training_survival(tmp_path):
     r_high = t[pick & (t["factor"] == high)].iloc[0]
     assert r_high["n_paired"] == 2
     assert r_high["delta"] - r_low["delta"] < -0.03, (r_low.to_dict(), r_high.to_dict())
+
+
+def test_one_leaf_swept_for_two_lines_reads_as_two_levers(tmp_path):
+    """The shipped sweep moves `private_market_orders_per_area_month` of training and of data
+    entry: their rows must be told apart, and the report's effects figure (which indexes rows by
+    label) must not fail on a repeated label, as it did."""
+    from analysis.sweep.effects import lever_label
+
+    a = lever_label("lines.training.private_market_orders_per_area_month", "0")
+    b = lever_label("lines.data_entry.private_market_orders_per_area_month", "0")
+    assert a != b and a.startswith("training ") and b.startswith("data entry ")
+    assert lever_label("payments.public_mean_delay_months", "12") == "public mean delay months = 12"
+    text = OAT.replace(
+        "  payments.public_mean_delay_months: {values: [4, 1, 12]}\n",
+        "  lines.training.private_market_orders_per_area_month: {values: [2.94, 0.0]}\n"
+        "  lines.data_entry.private_market_orders_per_area_month: {values: [1.5, 0.0]}\n",
+    ).replace("replications: 2", "replications: 1").replace("cases:", "cases_off:")
+    text = text.split("cases_off:")[0] + "outcomes:" + text.split("outcomes:")[1]
+    f = _write(tmp_path, text)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["sweep", str(f), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    res = CliRunner().invoke(app, ["report", str(out)])
+    assert res.exit_code == 0, res.output
+    md = (out / "effects.md").read_text()
+    assert "| training private market orders per area month = 0 |" in md
+    assert "| data entry private market orders per area month = 0 |" in md

@@ -102,7 +102,10 @@ def lever_label(factor: str, level: str) -> str:
         return BASELINE
     if level == "on":
         return factor.replace("_", " ")
-    return f"{factor.rsplit('.', 1)[-1].replace('_', ' ')} = {level}"
+    parts = factor.split(".")
+    # a line's parameter names its line: the same leaf swept for two lines reads as two levers
+    name = " ".join(parts[1:]) if parts[0] == "lines" and len(parts) == 3 else parts[-1]
+    return f"{name.replace('_', ' ')} = {level}"
 
 
 def _pct(v: float) -> str:
