@@ -152,7 +152,10 @@ def test_report_is_self_contained_with_every_section(comparison):
     assert len(text) > 3_000_000  # plotly.js itself is inside
     for name in FIGURES:
         assert f'data-figure="{name}"' in text, name
-    for words in ("Log-rank tests between scenarios", "US$45", "43 %", "Why units close",
+    for words in ("Log-rank tests between scenarios, stratified by replication",
+                  "Paired differences between scenarios", "proportional-hazards check",
+                  "Hazard ratio of closure, each scenario against kerala baseline", "US$45",
+                  "43 %", "Why units close",
                   "Parameters and events that differ", "mission_withdraws", "paired"):
         assert words in text, words
     assert text.count('class="caption"') >= len(FIGURES)
