@@ -8,9 +8,15 @@
 - Hazard ratios of closure: Cox regression, ``statsmodels.duration.hazard_regression.PHReg``, in
   counting-process form so that mission support can change during a unit's life.
 
+- Run-aware versions for comparisons (units of one run share a market, runs of one seed share
+  random numbers): the log-rank test stratified by replication (``statsmodels``' ``survdiff``
+  with ``strata``), Cox regression with cluster-robust errors (``PHReg.fit(groups=...)``) and a
+  proportional-hazards check on its Schoenfeld residuals (``clustered_cox``, ``ph_check``).
+
 Time is measured in years since founding (units) or joining (members), from the monthly dates of
 a run; a unit still open at the end of the run is right-censored at the end of its last month.
-Replications of a scenario are pooled: each unit of each run is one observation.
+Kaplan-Meier curves pool the replications of a scenario: each unit of each run is one
+observation.
 """
 
 from __future__ import annotations
