@@ -274,3 +274,10 @@ def test_bad_reps_options_fail_in_one_line_before_any_run(worlds, tmp_path, args
     lines = [ln for ln in res.output.splitlines() if ln.strip()]
     assert len(lines) == 1 and lines[0].startswith("error:") and words in lines[0], res.output
     assert not (out / "runs.parquet").exists()
+
+
+def test_reps_auto_needs_two_scenarios(worlds, tmp_path):
+    res = runner.invoke(app, ["compare", worlds["ref"], "--reps", "auto", "--out",
+                              str(tmp_path / "one")])
+    assert res.exit_code == 2 and "auto needs two scenarios" in res.output
+    assert len([ln for ln in res.output.splitlines() if ln.strip()]) == 1

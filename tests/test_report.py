@@ -50,6 +50,7 @@ def test_compare_writes_paired_runs_like_a_sweep(comparison):
     assert meta["reps"] == 2 and meta["root_seed"] == 3 and meta["sets"] == ["end=2007-12"]
     assert "5-year survival, no spem - kerala baseline" in output  # the paired headline
     assert "Across 2 paired replications" in output
+    assert "hazard ratio of closure, no spem vs kerala baseline" in output
 
 
 def test_compare_folder_is_a_sweep_over_the_scenarios(comparison):

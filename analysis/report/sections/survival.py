@@ -82,7 +82,7 @@ def survival_section(rs: RunSet, headline: list[tuple[str, str]]) -> Section:
             "p-value only as a check of direction.",
         )
     if rs.kind == "compare" and len(rs.labels) > 1:
-        _scenario_cox(units, rs.labels, sec)
+        _scenario_cox(units, rs.labels, sec, headline)
     rows = []
     for scn, g in units.groupby("scenario", sort=False):
         t = sv.pairwise_stratified_logrank(g, "line", "replication")
@@ -215,7 +215,8 @@ def _cox_tables(fit: sv.CoxFit, sec: Section, title: str) -> None:
     )
 
 
-def _scenario_cox(units: pd.DataFrame, labels: list[str], sec: Section) -> None:
+def _scenario_cox(units: pd.DataFrame, labels: list[str], sec: Section,
+                  headline: list[tuple[str, str]]) -> None:
     """Hazard ratio of closure of each scenario against the first, stratified by replication
     (each its own baseline hazard) with errors clustered by replication."""
     ref = labels[0]
@@ -235,6 +236,12 @@ def _scenario_cox(units: pd.DataFrame, labels: list[str], sec: Section) -> None:
         return
     _cox_tables(fit, sec, "Hazard ratio of closure, each scenario against "
                 + _pretty(ref) + " (Cox, stratified by replication)")
+    by_name = dict(zip(covs, labels[1:], strict=True))
+    for r in fit.table.itertuples(index=False):
+        lab = by_name[r.covariate]
+        headline.append((f"hazard ratio of closure, {_pretty(lab)} vs {_pretty(ref)}",
+                         _ci(r.hazard_ratio, r.low, r.high, "{:.2f}")
+                         + (" (clustered by replication)" if fit.clusters > 1 else "")))
     sec.note("Hazard ratio between scenarios: a Cox model with one baseline hazard per "
              "replication; " + _cluster_words(fit.clusters) + ". Above 1: units of that "
              "scenario close sooner." + ("" if not fit.notes else " " + "; ".join(fit.notes)
