@@ -391,8 +391,8 @@ def compare(
         min=2, help="--reps auto: replications of the first batch, and the least added by "
         "each further batch")] = 10,
     headline: Annotated[str, typer.Option(
-        help="--reps auto: the difference whose interval is narrowed (a column of "
-        "paired_differences, second scenario vs first)")] = "survival_10y",
+        help="--reps auto: the figure whose difference (second scenario vs first) is narrowed: "
+        "an outcome of paired_differences, e.g. survival_5y, units_alive_end")] = "survival_10y",
     seed: Annotated[int, typer.Option(min=0, help="Root seed of the paired replications")] = 0,
     workers: Annotated[int | None, typer.Option(min=1, help="Processes (default: all cores)")]
     = None,
