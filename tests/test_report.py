@@ -156,7 +156,7 @@ def test_report_is_self_contained_with_every_section(comparison):
     for words in ("Log-rank tests between scenarios, stratified by replication",
                   "Paired differences between scenarios", "proportional-hazards check",
                   "Hazard ratio of closure, each scenario against kerala baseline", "US$45",
-                  "43 %", "Why units close",
+                  "43 %", "Why units close", "With errors clustered by run instead",
                   "Parameters and events that differ", "mission_withdraws", "paired"):
         assert words in text, words
     assert text.count('class="caption"') >= len(FIGURES)
