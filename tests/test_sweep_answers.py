@@ -225,3 +225,48 @@ def test_table_design_takes_its_parameters_from_the_file_only(tmp_path):
         load_sweep(sweep_file)
     assert exc.value.problems == [(str(sweep_file), "parameters", "a table design takes its "
                                    "parameters from the columns of its points file")]
+
+
+# ------------------------------------------------------------------------- sosim outcomes
+def test_outcomes_prints_exactly_what_survival_10y_counts():
+    from sim.columns import SUMMARY_FIGURES
+
+    res = runner.invoke(app, ["outcomes", "survival_10y"])
+    assert res.exit_code == 0, res.output
+    flat = " ".join(res.output.replace("│", " ").split())
+    assert "survival_10y" in flat and "units_alive_end" not in flat
+    assert "founded later are left out, not counted as survivors" in flat
+    assert "founded later are left out" in SUMMARY_FIGURES["survival_10y"].meaning
+
+
+def test_outcomes_unknown_name_is_one_line_with_a_hint():
+    res = runner.invoke(app, ["outcomes", "survival_10"])
+    assert res.exit_code == 2
+    assert res.output.strip() == ("error: outcomes: survival_10: not an output of sosim "
+                                  "(did you mean 'survival_10y'?)")
+
+
+def test_outcomes_markdown_is_the_generated_glossary():
+    from sim.columns import GLOSSARY_PATH
+
+    res = runner.invoke(app, ["outcomes", "--markdown"])
+    assert res.exit_code == 0 and res.output == GLOSSARY_PATH.read_text()
+
+
+def test_every_column_of_a_sweep_runs_table_is_in_the_glossary(tmp_path):
+    sweep_file = tmp_path / "tiny.yaml"
+    sweep_file.write_text(f"""
+name: tiny
+base: {BASELINE}
+design: grid
+parameters:
+  {DELAY}: {{values: [2, 9]}}
+outcomes:
+  alive_at: [2005-06, field_work, end]
+""")
+    plan = make_plan(load_sweep(sweep_file))
+    for name in plan.runs_schema().names:
+        if name == DELAY:
+            continue  # a swept parameter: the <parameter path> entry
+        res = runner.invoke(app, ["outcomes", name])
+        assert res.exit_code == 0, (name, res.output)

@@ -15,6 +15,7 @@ from analysis.sweep.design import Design, make_design
 from analysis.sweep.outcomes import MONTHLY_COLUMNS, alive_columns
 from analysis.sweep.seeds import dummy_seed, replication_seeds
 from analysis.sweep.spec import DUMMY, FACTOR, LEVEL, Case, Outcomes, Sweep
+from sim.columns import RUN_COLUMNS
 from sim.scenario import Scenario, parse_year_month
 
 FORMAT = 1
@@ -149,9 +150,9 @@ class Plan:
 
     def runs_schema(self) -> pa.Schema:
         o = self.sweep.spec.outcomes
-        fields = [("run", pa.int64()), ("point", pa.int64()), ("replication", pa.int64()),
-                  ("seed", pa.int64()), ("key", pa.string()), ("status", pa.string()),
-                  ("error", pa.string()), ("wall_time_s", pa.float64())]
+        arrow = {"int64": pa.int64(), "float64": pa.float64(), "string": pa.string()}
+        # the columns every run has, as declared once in sim.columns (SWEEP_RUNS)
+        fields = [(c.name, arrow[c.dtype]) for c in RUN_COLUMNS]
         fields += list(self.param_types().items())
         fields += [(k, pa.float64()) for k in o.summary]
         fields += [(c, pa.int64()) for c in alive_columns(o)]
