@@ -244,8 +244,9 @@ def sweep(
             eta_text = f"{eta:.0f} s" if eta < 120 else f"{eta / 60:.1f} min"
             console.print(
                 f"{sw.spec.name}: {d.runs:,} runs ({d.points:,} design points x "
-                f"{d.replications} replications)\n  pilot: {d.pilot_runs} run(s), "
-                f"{d.seconds_per_run:.2f} s each\n  estimated time on {d.workers} worker(s): "
+                f"{d.replications} replications)\n  pilot: {d.pilot_runs} run(s) timed on this "
+                f"machine, {d.workers} at a time: {d.seconds_per_run:.2f} s each\n"
+                f"  estimated time on {d.workers} worker(s): "
                 f"{eta_text}\n  estimated output: "
                 f"{d.estimated_bytes / 1e6:.1f} MB ({d.bytes_per_run / 1e3:.1f} kB per run)",
                 highlight=False)

@@ -270,3 +270,33 @@ outcomes:
             continue  # a swept parameter: the <parameter path> entry
         res = runner.invoke(app, ["outcomes", name])
         assert res.exit_code == 0, (name, res.output)
+
+
+# ------------------------------------------------------------------------- dry run
+def test_dry_run_estimate_is_the_pilots_measured_time_not_a_constant(tmp_path, monkeypatch):
+    from analysis.sweep import dryrun
+
+    sweep_file = tmp_path / "tiny.yaml"
+    sweep_file.write_text(f"""
+name: tiny
+base: {BASELINE}
+set: {{end: 1999-06}}
+design: grid
+replications: 3
+parameters:
+  {DELAY}: {{values: [2, 9]}}
+""")
+    real = dryrun.execute
+    slow = {"s": 0.0}
+
+    def timed(job):  # the machine as slow as we say: the estimate must follow
+        out = real(job)
+        out["row"]["wall_time_s"] = slow["s"]
+        return out
+
+    monkeypatch.setattr(dryrun, "execute", timed)
+    for seconds in (0.5, 4.0):
+        slow["s"] = seconds
+        d = dryrun.dry_run(load_sweep(sweep_file), workers=1)
+        assert d.pilot_runs == 3 and d.seconds_per_run == seconds
+        assert d.estimated_seconds == pytest.approx(6 * seconds)
