@@ -376,7 +376,8 @@ def effect_dots(t: pd.DataFrame, title: str, facets: Sequence[str], rows: Sequen
 def _grid(n: int, cols: int, titles: Sequence[str], shared_y: bool) -> tuple[go.Figure, int, int]:
     cols = max(1, min(cols, n))
     rows = max(1, -(-n // cols))
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=list(titles), shared_yaxes=shared_y,
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=list(titles),
+                        shared_yaxes="all" if shared_y else False,
                         horizontal_spacing=0.06 if shared_y else 0.09,
                         vertical_spacing=min(0.5 / rows, 0.12) if rows > 1 else 0.1)
     return fig, rows, cols
@@ -425,6 +426,8 @@ def band_panels(
         if order is not None:
             fig.update_xaxes(type="category", categoryorder="array",
                              categoryarray=[str(v) for v in order], row=r, col=c)
+        elif d["x"].nunique() <= 12:  # a grid's few values: a tick at each
+            fig.update_xaxes(tickvals=sorted(d["x"].unique()), row=r, col=c)
         if not shared_y or c == 1:
             fig.update_yaxes(**_fmt, row=r, col=c)
     height = max(HEIGHT, 90 + 250 * rows)

@@ -300,3 +300,23 @@ parameters:
         d = dryrun.dry_run(load_sweep(sweep_file), workers=1)
         assert d.pilot_runs == 3 and d.seconds_per_run == seconds
         assert d.estimated_seconds == pytest.approx(6 * seconds)
+
+
+# ------------------------------------------------------------------------- make test's summary
+def test_skipped_browser_tests_are_named_with_their_reason_and_the_fix():
+    from types import SimpleNamespace
+
+    from tests.conftest import browser_skip_lines
+
+    reports = [
+        SimpleNamespace(nodeid="tests/test_report_browser.py::test_x",
+                        longrepr=("f", 1, "Skipped: Debian's chromium is not installed")),
+        SimpleNamespace(nodeid="tests/test_report_browser.py::test_y",
+                        longrepr=("f", 1, "Skipped: Debian's chromium is not installed")),
+        SimpleNamespace(nodeid="tests/test_cli.py::test_z", longrepr=("f", 1, "Skipped: root")),
+    ]
+    lines = browser_skip_lines(reports)
+    assert lines[0] == ("tests/test_report_browser.py: SKIPPED (Debian's chromium is not "
+                        "installed)")
+    assert len(lines) == 2 and "apt-get install -y chromium" in lines[1]
+    assert browser_skip_lines(reports[2:]) == []

@@ -147,6 +147,7 @@ def ranking(runs: pd.DataFrame, factors: list[Factor], outcomes: list[str]) -> p
 
 def _title(name: str) -> str:
     unit = outcome_unit(name)
+    unit = "share" if unit.startswith("share") else unit
     return name.replace("_", " ") + (f" ({unit})" if unit and unit != "-" else "")
 
 
@@ -255,9 +256,10 @@ def sweep_effects_section(rs: RunSet) -> Section:
         fx, fp = sorted((fa, fb), key=lambda f: (not f.numeric, -len(f.order)))
         if len(fp.order) <= MAX_LEVELS:
             _answer(sec, runs, fx, fp, head)
+        first = [head, *[o for o in outcomes if o != head]]  # the menu opens on the headline
         for f1, f2 in itertools.combinations(top, 2):
             gx, gy = sorted((f1, f2), key=lambda f: (f.numeric, len(f.order)))
-            _heatmap(sec, runs, gx, gy, outcomes)
+            _heatmap(sec, runs, gx, gy, first)
     for f in top:
         _main_effects(sec, runs, f, outcomes)
     return sec
