@@ -392,11 +392,13 @@ def band_panels(
     cols: int = 3,
     shared_y: bool = False,
     band_label: str = "5-95 % over replications",
+    ticks: bool = True,
 ) -> go.Figure:
     """Small multiples of a mean with its band: one panel per ``(title, frame, y-axis format)``,
     each frame with columns ``x, mean, low, high`` (and optionally ``n``). ``order`` lists the
     x values of a categorical axis in display order (None: a numeric axis). Every panel shares
-    the x axis; ``shared_y`` also the y axis (one outcome in several conditions)."""
+    the x axis; ``shared_y`` also the y axis (one outcome in several conditions); ``ticks``
+    puts a tick at each x value of a numeric axis with few values (a grid's)."""
     fig, rows, ncols = _grid(len(panels), cols, [p[0] for p in panels], shared_y)
     colour = PALETTE[0]
     for i, (_, d, _fmt) in enumerate(panels):
@@ -426,7 +428,7 @@ def band_panels(
         if order is not None:
             fig.update_xaxes(type="category", categoryorder="array",
                              categoryarray=[str(v) for v in order], row=r, col=c)
-        elif d["x"].nunique() <= 12:  # a grid's few values: a tick at each
+        elif ticks and d["x"].nunique() <= 12:  # a grid's few values: a tick at each
             fig.update_xaxes(tickvals=sorted(d["x"].unique()), row=r, col=c)
         if not shared_y or c == 1:
             fig.update_yaxes(**_fmt, row=r, col=c)
@@ -464,7 +466,9 @@ def heatmap_selector(
         z = grid("mean")
         low, high = np.array(grid("low"), dtype=object), np.array(grid("high"), dtype=object)
         fig.add_trace(go.Heatmap(
-            x=xs, y=ys, z=z, text=grid("text"), texttemplate="%{text}", colorscale="Viridis",
+            x=xs, y=ys, z=z, text=[["" if t is None or t != t else t for t in row]
+                                   for row in grid("text")],  # no run there: an empty cell
+            texttemplate="%{text}", colorscale="Viridis",
             customdata=np.dstack([low, high]), name=name, visible=i == 0,
             colorbar={"title": {"text": name.replace("_", " ")}, **fmt},
             hovertemplate=f"{xlabel} %{{x}}, {ylabel} %{{y}}: %{{z:.4g}} "

@@ -320,3 +320,21 @@ def test_skipped_browser_tests_are_named_with_their_reason_and_the_fix():
                         "installed)")
     assert len(lines) == 2 and "apt-get install -y chromium" in lines[1]
     assert browser_skip_lines(reports[2:]) == []
+
+
+def test_a_sampled_design_is_shown_in_equal_count_bins(tmp_path):
+    rng = np.random.default_rng(3)
+    values = {"a": list(rng.uniform(0, 1, 40)), "b": list(rng.uniform(0, 9, 40))}
+    d = tmp_path / "s"
+    (d / "runs").mkdir(parents=True)
+    rows = [{"run": 2 * p + r, "point": p, "replication": r, "seed": r, "status": "ok",
+             "a": values["a"][p], "b": values["b"][p],
+             "units_alive_end": 100 * values["a"][p] + r} for p in range(40) for r in range(2)]
+    pd.DataFrame(rows).to_parquet(d / "runs" / "part-0.parquet")
+    pd.DataFrame({"point": range(40), **values}).to_parquet(d / "design.parquet")
+    (d / "sweep.json").write_text(json.dumps({"name": "lhs", "design": "lhs",
+                                              "parameters": ["a", "b"]}))
+    figs = dict(rp.build(rp.load(d)).figures())
+    assert not any(n.startswith("answer_") for n in figs)  # no panel per sampled value
+    line = _traces(figs["main_effects_a"])[0]
+    assert len(line.x) == 10 and list(line.y) == sorted(line.y)  # 10 bins, the planted rise

@@ -43,6 +43,8 @@ class Factor:
     level: pd.Series  # aligned with the runs table
     order: list[Any]
     numeric: bool
+    binned: bool = False
+    """Levels are equal-count bins of a sampled parameter (drawn at their runs' mean value)."""
 
 
 def sweep_parameters(rs: RunSet) -> list[str]:
@@ -88,7 +90,8 @@ def factor(runs: pd.DataFrame, name: str, sampled: bool = False) -> Factor:
         if sampled and s.nunique() > MAX_LEVELS:
             bins = pd.qcut(s, BINS, duplicates="drop")
             centre = s.groupby(bins, observed=True).transform("mean")
-            return Factor(name, centre, sorted(pd.unique(centre)), True)
+            centre = centre.map(lambda v: float(f"{v:.3g}"))  # a readable label per bin
+            return Factor(name, centre, sorted(pd.unique(centre)), True, binned=True)
         return Factor(name, s, sorted(pd.unique(s.dropna())), True)
     s = s.astype(object).where(s.notna(), NEVER).astype(str)
     return Factor(name, s, sorted(pd.unique(s), key=_text_order), False)
@@ -165,14 +168,14 @@ def _answer(sec: Section, runs: pd.DataFrame, fx: Factor, fp: Factor, outcome: s
     panels = []
     for lv in fp.order:
         keep = (fp.level == lv).to_numpy()
-        fx_sub = Factor(fx.name, fx.level[keep], fx.order, fx.numeric)
+        fx_sub = Factor(fx.name, fx.level[keep], fx.order, fx.numeric, fx.binned)
         panels.append((f"{fp.name} = {lv}", main_effect(runs[keep], fx_sub, outcome), fmt))
     what = outcome.replace("_", " ")
     sec.fig(
         f"answer_{outcome}_{fx.name}_by_{fp.name}",
         plots.band_panels(panels, f"{what.capitalize()} against {fx.name}, for each {fp.name}",
                           fx.name, _title(outcome), None if fx.numeric else fx.order,
-                          shared_y=True),
+                          shared_y=True, ticks=not fx.binned),
         f"Pick the panel of a {fp.name}{_level_words(fp)} and read how {what} changes along "
         f"{fx.name}: the line is the mean over the runs of that cell, the band the 5-95 % range "
         "of the replications' means (paired: replication k has the same seed everywhere).",
@@ -200,16 +203,15 @@ def _heatmap(sec: Section, runs: pd.DataFrame, fx: Factor, fy: Factor,
 def _main_effects(sec: Section, runs: pd.DataFrame, f: Factor, outcomes: list[str]) -> None:
     panels = [(_title(o), main_effect(runs, f, o), axis_format(outcome_unit(o)))
               for o in outcomes]
-    binned = f.numeric and runs[f.name].nunique() > len(f.order)
     sec.fig(
         f"main_effects_{f.name}",
         plots.band_panels(panels, f"Main effects of {f.name}", f.name,
-                          order=None if f.numeric else f.order),
+                          order=None if f.numeric else f.order, ticks=not f.binned),
         f"Read each panel along {f.name}{_level_words(f)}: the mean of the outcome over every "
         "run at that value (all values of the other parameters, all replications) and the "
         "5-95 % band of the replications' means"
         + (f"; the values are grouped in {BINS} bins of equal count, each drawn at its mean"
-           if binned else "") + ".",
+           if f.binned else "") + ".",
     )
 
 
@@ -254,7 +256,7 @@ def sweep_effects_section(rs: RunSet) -> Section:
         # the answer: the headline outcome along the numeric parameter with more levels
         # (payment delay), one panel per level of the other (the withdrawal year)
         fx, fp = sorted((fa, fb), key=lambda f: (not f.numeric, -len(f.order)))
-        if len(fp.order) <= MAX_LEVELS:
+        if not (fx.binned or fp.binned):  # listed values (a grid): one panel per value
             _answer(sec, runs, fx, fp, head)
         first = [head, *[o for o in outcomes if o != head]]  # the menu opens on the headline
         for f1, f2 in itertools.combinations(top, 2):
