@@ -27,6 +27,8 @@ def outcomes_section(rs: RunSet) -> Section:
     sec = Section("outcomes", "Outcomes per design point")
     params = sweep_parameters(rs)
     cols = kept_outcomes(rs, params)
+    if rs.meta.get("design") == "oat":  # a point is a lever moved alone: its label says which
+        params = []
     if not cols:
         sec.note("The runs table keeps no numeric outcome.")
         return sec
