@@ -68,6 +68,7 @@ class SocialOutsourcingModel(mesa.Model):
             records_stock=float(scenario.demand.digitisation.initial_stock),
         )
         self.messages: list[tuple[int, str]] = []
+        self.message_kinds: list[str] = []  # one per message: see ``log``
 
         self.E = state.enterprise_table()
         self.M = state.member_table()
@@ -121,9 +122,12 @@ class SocialOutsourcingModel(mesa.Model):
     def line_name(code: int) -> str:
         return LINES[code]
 
-    def log(self, message: str) -> None:
-        """Record what happened this month, for the dashboard's explanation panel."""
+    def log(self, message: str, kind: str = "other") -> None:
+        """Record what happened this month, for the dashboard's explanation panel. ``kind``
+        ("closure", "mission", "payment_shock", "loan_default" or "other") lets the panel show
+        the most consequential events first; it changes nothing in the run."""
         self.messages.append((self.t, message))
+        self.message_kinds.append(kind)
 
     # ------------------------------------------------------------------ old names of world fields
     # The world's state lives in ``self.world`` (``sim.state.World``); these read it under the

@@ -407,7 +407,10 @@ def dashboard(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     open_browser: Annotated[bool, typer.Option("--open", help="Open a browser on it")] = False,
 ) -> None:
-    """Start the teaching dashboard (Mesa's SolaraViz) in the browser (the dashboard extra)."""
+    """Start the teaching dashboard (Mesa's Solara controls) in the browser (the dashboard
+    extra)."""
+    # loading the browser libraries takes seconds: say so before it starts
+    console.print("sosim dashboard: starting…", highlight=False)
     try:
         from sosim import dashboard as dash
     except ImportError as exc:
@@ -424,8 +427,8 @@ def dashboard(
         err_console.print("[bold yellow]warning:[/] " + escape(
             f"listening on {host}, not only on this machine: anyone on the network who can "
             f"reach port {port} can open the dashboard and drive the model"), highlight=False)
-    console.print(f"sosim dashboard: {cfg.name} on http://{host}:{port} (Ctrl+C stops it)",
-                  highlight=False)
+    console.print(f"sosim dashboard: {cfg.name} on http://{host}:{port} (Ctrl+C stops it); "
+                  "the page answers in a few seconds", highlight=False)
     dash.serve(scenario, host, port, open_browser)
 
 

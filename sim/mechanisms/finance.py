@@ -68,6 +68,15 @@ def settle(model: SocialOutsourcingModel) -> None:
     E.loan_balance[idx] += interest
     E.loan_balance[idx[pay_inst]] -= due[pay_inst]
     missed = (due > 0) & ~pay_inst
+    first_missed = idx[missed & (E.missed_instalments[idx] == 0)]
+    if len(first_missed):
+        shown = ", ".join(str(int(i)) for i in first_missed[:5])
+        more = f" and {len(first_missed) - 5} more" if len(first_missed) > 5 else ""
+        model.log(
+            f"{len(first_missed)} unit(s) missed a loan instalment: {shown}{more} (the bank "
+            f"calls a loan after {fin.missed_instalments_to_default} missed in a row).",
+            kind="loan_default",
+        )
     E.missed_instalments[idx] = np.where(
         missed, E.missed_instalments[idx] + 1, np.where(pay_inst, 0, E.missed_instalments[idx])
     )
