@@ -20,6 +20,7 @@ from sim.mechanisms import (
     closure,
     consortium,
     contracting,
+    decisions,
     demand,
     diversification,
     events,
@@ -68,6 +69,7 @@ class SocialOutsourcingModel(mesa.Model):
             records_stock=float(scenario.demand.digitisation.initial_stock),
         )
         self.messages: list[tuple[int, str]] = []
+        self.played = decisions.Played()  # units whose quarterly decisions a participant takes
         self.message_kinds: list[str] = []  # one per message: see ``log``
 
         self.E = state.enterprise_table()
@@ -165,6 +167,8 @@ class SocialOutsourcingModel(mesa.Model):
 
         events.apply(self)
         intermediary.on_founded(self, formation.form(self))
+        if self.played:
+            decisions.start_quarter(self)
         quality.update(self)
         consortium.step(self)
         demand.insource(self)
@@ -176,6 +180,8 @@ class SocialOutsourcingModel(mesa.Model):
         clients.step(self)
         production.produce(self)
         marketing.adopt(self)
+        if self.played:
+            decisions.keep_marketing_choice(self)
         diversification.step(self)
         payments.collect(self)
         intermediary.fund(self)

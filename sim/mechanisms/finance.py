@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.mechanisms import assets, ledger, production
+from sim.mechanisms import assets, decisions, ledger, production
 
 # fixed_outgoings lives in costs (read by assets too) and stays importable from here
 from sim.mechanisms.costs import fixed_outgoings, running_costs
@@ -95,7 +95,8 @@ def settle(model: SocialOutsourcingModel) -> None:
     free -= repay
 
     # members are paid from the surplus
-    pool = np.minimum(fin.payout_share * free, fin.max_member_pay_usd * nm)
+    share = decisions.pay_shares(model, idx, fin.payout_share)  # a played unit's own share
+    pool = np.minimum(share * free, fin.max_member_pay_usd * nm)
     pool = np.where(nm > 0, pool, 0.0)
     ledger.debit(model, idx, pool)
     E.member_pay[idx] = pool
