@@ -394,12 +394,12 @@ def unit_picture(model: SocialOutsourcingModel, marked: dict[int, str] | None = 
                linewidths=2.5)  # a ring: the unit's money is out with its clients
     ax.scatter(gx[:n][st["closed"]], gy[:n][st["closed"]], s=40, marker="x",
                c=list(colours[st["closed"]]), alpha=0.45, linewidths=1.5)
-    for i, label in (marked or {}).items():
-        if i < planned:
-            ax.scatter([gx[i]], [gy[i]], s=190, marker="s", facecolors="none",
-                       edgecolors="black", linewidths=1.8)
-            ax.annotate(label, (gx[i], gy[i]), xytext=(7, 5), textcoords="offset points",
-                        fontsize=8, weight="bold")
+    played = [(i, label) for i, label in (marked or {}).items() if i < planned]
+    for k, (i, _) in enumerate(played, start=1):  # numbered: neighbours' names would overlap
+        ax.scatter([gx[i]], [gy[i]], s=190, marker="s", facecolors="none",
+                   edgecolors="black", linewidths=1.8)
+        ax.annotate(str(k), (gx[i], gy[i]), xytext=(5, 4), textcoords="offset points",
+                    fontsize=7, weight="bold")
     ax.set_xlim(-1, cols)
     ax.set_ylim(-rows, 1)
     ax.set_xticks([])
@@ -414,9 +414,9 @@ def unit_picture(model: SocialOutsourcingModel, marked: dict[int, str] | None = 
         Line2D([], [], ls="", marker="x", ms=7, color="grey", mew=1.5, label="closed"),
         Line2D([], [], ls="", marker="o", ms=3, color="#dddddd", label="planned, not formed"),
     ]
-    if marked:
+    if played:
         handles.append(Line2D([], [], ls="", marker="s", ms=9, mfc="none", mec="black",
-                              mew=1.8, label="played by a participant"))
+                              mew=1.8, label="played (# as listed)"))
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=3,
               fontsize=8, frameon=False)
     return fig
