@@ -464,8 +464,7 @@ def workshop(
         raise typer.Exit(EXIT_BAD_INPUT) from None
     port, problem = dash.choose_port(host, port)
     if problem:
-        err_console.print(f"[bold red]error:[/] {escape(problem.replace('dashboard', 'workshop'))}",
-                          highlight=False)
+        err_console.print(f"[bold red]error:[/] {escape(problem)}", highlight=False)
         raise typer.Exit(1)
     if not dash.is_loopback(host):
         err_console.print("[bold yellow]warning:[/] " + escape(

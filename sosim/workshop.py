@@ -459,6 +459,8 @@ function me() {{ return document.getElementById('name').value.trim(); }}
 async function join() {{
   const s = await post('/room/{room.code}/join', {{name: me()}});
   if (!s.error) {{
+    document.getElementById('bid').checked = s.rule.bid;
+    document.getElementById('price').value = s.rule.price_multiple;
     document.getElementById('market').checked = !!s.rule.market_private;
     document.getElementById('pay').value = s.rule.pay_share;
     STATE_URL = '/room/{room.code}/state?name=' + encodeURIComponent(me());
@@ -644,8 +646,8 @@ def make_app(room: Room):
     @guarded
     async def join(request: Request):
         p = room.join((await body_of(request)).get("name"))
-        with room.lock:  # the form starts at what the rule would decide now
-            rule = decisions.rule_decision(room.model, p.unit).model_dump()
+        with room.lock:  # the form starts at the participant's choices, else the rule's
+            rule = {**decisions.rule_decision(room.model, p.unit).model_dump(), **p.standing}
         return JSONResponse({"said": f"{p.name}: you run unit {p.unit}.", "unit": p.unit,
                              "rule": rule})
 

@@ -230,3 +230,21 @@ def test_what_happened_in_a_run_puts_closures_and_the_withdrawal_before_insourci
         assert "closed: " in text
         if "insolvency" in text:
             assert "the bank called its loan" in text or "unable to meet its costs" in text
+
+
+def test_the_command_says_ready_once_the_port_answers(capsys):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        dash.announce_when_ready("127.0.0.1", port, "sosim dashboard", timeout_s=10)
+        import time
+
+        time.sleep(0.6)
+        assert "ready" not in capsys.readouterr().out  # nothing listens yet
+        s.listen()
+        deadline = time.monotonic() + 10
+        out = ""
+        while "ready" not in out and time.monotonic() < deadline:
+            time.sleep(0.1)
+            out += capsys.readouterr().out
+    assert out.strip() == f"sosim dashboard: ready on http://127.0.0.1:{port}"

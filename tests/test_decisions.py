@@ -88,15 +88,17 @@ def test_a_further_loan_and_pcs_and_hires_act_at_the_quarters_start():
     cap = BASE.finance.max_further_loan_usd
     m = SocialOutsourcingModel(BASE)
     m.run_for(START)
-    cash, debt, emp = m.E.cash[0], m.E.loan_balance[0], m.E.employees[0]
-    pcs = int(np.sum(np.array(m.A.enterprise) == 0))
-    decisions.play(m, 0, lambda m, u: {"loan_usd": cap, "buy_pcs": 1, "hire": 2})
+    tops = m.line_param("max_pcs")[m.E.line]
+    u = int(np.flatnonzero(m.E.alive & (decisions.assets.working_pcs(m) < tops))[0])
+    cash, debt, emp = m.E.cash[u], m.E.loan_balance[u], m.E.employees[u]
+    pcs = int(np.sum(np.array(m.A.enterprise) == u))
+    decisions.play(m, u, lambda m, u: {"loan_usd": cap, "buy_pcs": 1, "hire": 2})
     decisions.start_quarter(m)  # START is a quarter's first month
     price = decisions.assets.pc_price(m)
-    assert m.E.loan_balance[0] == pytest.approx(debt + cap)
-    assert m.E.cash[0] == pytest.approx(cash + cap - price)
-    assert int(np.sum(np.array(m.A.enterprise) == 0)) == pcs + 1
-    assert m.E.employees[0] == emp + 2
+    assert m.E.loan_balance[u] == pytest.approx(debt + cap)
+    assert m.E.cash[u] == pytest.approx(cash + cap - price)
+    assert int(np.sum(np.array(m.A.enterprise) == u)) == pcs + 1
+    assert m.E.employees[u] == emp + 2
 
 
 def test_a_unit_that_does_not_bid_gets_no_new_brokered_orders():

@@ -250,3 +250,24 @@ def test_start_advances_a_quarter_when_its_time_is_up_and_pause_stops_it():
     time.sleep(2.5)
     assert room.quarter in (stopped, stopped + 1)  # at most the one under way finishes
     assert [q["decided"] for q in room.participants["p0"].quarters] == [False] * room.quarter
+
+
+def test_pcs_bought_stop_at_the_lines_most_and_at_the_cash():
+    m = SocialOutsourcingModel(BASE)
+    m.run_for(24)
+    tops = m.line_param("max_pcs")[m.E.line]
+    pcs = decisions.assets.working_pcs(m)
+    unit = int(np.flatnonzero(m.E.alive & (pcs < tops))[0])  # a unit with room for more
+    top, have = int(tops[unit]), int(pcs[unit])
+    m.E.cash[unit] = 1e9
+    decisions.play(m, unit, lambda m, u: {"buy_pcs": top + 5})
+    decisions.start_quarter(m)
+    assert int(decisions.assets.working_pcs(m)[unit]) == top > have
+    assert "the line's most PCs per unit" in m.messages[-1][1]
+    m.E.cash[unit] = 0.0
+    m.t += 3
+    other = unit + 1
+    decisions.play(m, other, lambda m, u: {"buy_pcs": 1})
+    m.E.cash[other] = 0.0
+    decisions.start_quarter(m)
+    assert m.E.cash[other] == 0.0 and "not enough cash" in m.messages[-1][1]

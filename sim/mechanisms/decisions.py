@@ -16,7 +16,8 @@ the unit to the model's rules for that quarter. A decision covers:
 - ``pay_share``: the share of its free cash paid to members each month, the rest kept as
   reserve; the rule: ``finance.payout_share``;
 - ``loan_usd`` and ``buy_pcs``: a further bank loan (on the reinvestment loan's terms) and PCs
-  bought at once from cash; the rule: none beyond its own replacement and expansion;
+  bought at once from cash (as many as the cash pays for, up to the line's ``max_pcs``); the
+  rule: none beyond its own replacement and expansion;
 - ``hire``: employees hired at once; the rule: none beyond its own hiring of casual workers.
 
 A decision is validated like every input (``validate_decision``): a bad one is refused with one
@@ -148,13 +149,17 @@ def _act_now(model: SocialOutsourcingModel, unit: int, d: QuarterDecision) -> No
         model.log(f"Unit {unit} took a further loan of US${d.loan_usd:,.0f}.")
     if d.buy_pcs > 0:
         price = assets.pc_price(model)
-        n = int(min(d.buy_pcs, max(np.floor(E.cash[unit] / price), 0)))
+        have = int(assets.working_pcs(model)[unit])
+        room = max(int(model.line_param("max_pcs")[E.line[unit]]) - have, 0)
+        afford = int(max(np.floor(E.cash[unit] / price), 0))
+        n = min(d.buy_pcs, room, afford)
         if n:
             assets.buy(model, idx, np.array([n]))
             E.reinvested_usd[unit] += n * price
-            E.target_pcs[unit] = max(int(E.target_pcs[unit]), int(assets.working_pcs(model)[unit]))
-        model.log(f"Unit {unit} bought {n} of the {d.buy_pcs} PC(s) it wanted"
-                  + ("" if n == d.buy_pcs else " (not enough cash for more)") + ".")
+            E.target_pcs[unit] = max(int(E.target_pcs[unit]), have + n)
+        why = ("" if n == d.buy_pcs else " (the line's most PCs per unit)" if n == room
+               else " (not enough cash for more)")
+        model.log(f"Unit {unit} bought {n} of the {d.buy_pcs} PC(s) it wanted{why}.")
     if d.hire > 0:
         E.employees[unit] += d.hire
         model.log(f"Unit {unit} hired {d.hire} employee(s).")
