@@ -537,8 +537,9 @@ def participant_live(room: Room, name: str | None) -> str:
                 why += (f"<li>missed {a['missed_instalments']} loan instalment(s) in a row "
                         f"(the bank calls the loan after "
                         f"{room.scenario.finance.missed_instalments_to_default})</li>")
-            hist += (f"<li class='quarter'><b>{q['from']}</b> "
-                     f"{'you decided' if q['decided'] else 'the rule decided'}: "
+            who = ("closed" if q["note"] == "closed" else
+                   "you decided" if q["decided"] else "the rule decided")
+            hist += (f"<li class='quarter'><b>{q['from']}</b> {who}: "
                      f"cash {_usd(q['before']['cash'])} → {_usd(a['cash'])} (came in "
                      f"{_usd(q['cash_in'])}, went out {_usd(q['cash_out'])}, of which members "
                      f"{_usd(q['members_paid'])})<ul>{why}</ul></li>")

@@ -271,3 +271,18 @@ def test_pcs_bought_stop_at_the_lines_most_and_at_the_cash():
     m.E.cash[other] = 0.0
     decisions.start_quarter(m)
     assert m.E.cash[other] == 0.0 and "not enough cash" in m.messages[-1][1]
+
+
+def test_a_closed_unit_is_said_to_be_closed_not_left_to_the_rule():
+    room = room_of(1)
+    p = room.participants["p0"]
+    room.advance()
+    from sim.mechanisms import closure
+
+    closure.close(room.model, np.array([p.unit]), np.array([closure.IDLENESS]))
+    room.advance()
+    assert p.quarters[-1]["note"] == "closed"
+    page = ws.participant_live(room, "p0")
+    assert "closed: " in page and f"unit {p.unit} (" in page and ", closed</h4>" in page
+    with pytest.raises(ws.RoomError, match="has closed"):
+        room.decide("p0", {"pay_share": 0.5})
