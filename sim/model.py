@@ -20,6 +20,7 @@ from sim.mechanisms import (
     closure,
     consortium,
     contracting,
+    decisions,
     demand,
     diversification,
     events,
@@ -68,6 +69,8 @@ class SocialOutsourcingModel(mesa.Model):
             records_stock=float(scenario.demand.digitisation.initial_stock),
         )
         self.messages: list[tuple[int, str]] = []
+        self.played = decisions.Played()  # units whose quarterly decisions a participant takes
+        self.message_kinds: list[str] = []  # one per message: see ``log``
 
         self.E = state.enterprise_table()
         self.M = state.member_table()
@@ -121,9 +124,12 @@ class SocialOutsourcingModel(mesa.Model):
     def line_name(code: int) -> str:
         return LINES[code]
 
-    def log(self, message: str) -> None:
-        """Record what happened this month, for the dashboard's explanation panel."""
+    def log(self, message: str, kind: str = "other") -> None:
+        """Record what happened this month, for the dashboard's explanation panel. ``kind``
+        ("closure", "mission", "payment_shock", "loan_default" or "other") lets the panel show
+        the most consequential events first; it changes nothing in the run."""
         self.messages.append((self.t, message))
+        self.message_kinds.append(kind)
 
     # ------------------------------------------------------------------ old names of world fields
     # The world's state lives in ``self.world`` (``sim.state.World``); these read it under the
@@ -161,6 +167,8 @@ class SocialOutsourcingModel(mesa.Model):
 
         events.apply(self)
         intermediary.on_founded(self, formation.form(self))
+        if self.played:
+            decisions.start_quarter(self)
         quality.update(self)
         consortium.step(self)
         demand.insource(self)
@@ -172,6 +180,8 @@ class SocialOutsourcingModel(mesa.Model):
         clients.step(self)
         production.produce(self)
         marketing.adopt(self)
+        if self.played:
+            decisions.keep_marketing_choice(self)
         diversification.step(self)
         payments.collect(self)
         intermediary.fund(self)

@@ -524,7 +524,10 @@ def dashboard(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     open_browser: Annotated[bool, typer.Option("--open", help="Open a browser on it")] = False,
 ) -> None:
-    """Start the teaching dashboard (Mesa's SolaraViz) in the browser (the dashboard extra)."""
+    """Start the teaching dashboard (Mesa's Solara controls) in the browser (the dashboard
+    extra)."""
+    # loading the browser libraries takes seconds: say so before it starts
+    console.print("sosim dashboard: starting…", highlight=False)
     try:
         from sosim import dashboard as dash
     except ImportError as exc:
@@ -541,9 +544,56 @@ def dashboard(
         err_console.print("[bold yellow]warning:[/] " + escape(
             f"listening on {host}, not only on this machine: anyone on the network who can "
             f"reach port {port} can open the dashboard and drive the model"), highlight=False)
-    console.print(f"sosim dashboard: {cfg.name} on http://{host}:{port} (Ctrl+C stops it)",
-                  highlight=False)
+    console.print(f"sosim dashboard: {cfg.name} on http://{host}:{port} (Ctrl+C stops it); "
+                  "the page answers in a few seconds", highlight=False)
     dash.serve(scenario, host, port, open_browser)
+
+
+@app.command()
+def workshop(
+    scenario: Annotated[Path | None, typer.Argument(
+        help="Scenario YAML file (default: scenarios/kerala_baseline.yaml)", show_default=False)]
+    = None,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free port)")] = 8766,
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    start: Annotated[str, typer.Option(help="Month play starts (YYYY-MM, a quarter's first)")]
+    = "2001-01",
+    quarter_seconds: Annotated[float, typer.Option(
+        min=5, help="Seconds a quarter lasts once the teacher presses Start")] = 90,
+) -> None:
+    """Start a played workshop: each participant runs one cooperative among the simulated
+    ones; the teacher's page drives the room (the dashboard extra)."""
+    console.print("sosim workshop: starting…", highlight=False)
+    try:
+        from sosim import dashboard as dash
+        from sosim import workshop as ws
+    except ImportError as exc:
+        err_console.print("[bold red]error:[/] " + escape(
+            f"the workshop needs the [dashboard] extra (pip install -e '.[dashboard]'): {exc}"),
+            highlight=False)
+        raise typer.Exit(1) from None
+    cfg = _load(scenario or dash.BASELINE, None)  # bad input: exit 2 before a server starts
+    try:
+        room = ws.Room(cfg, start=start, quarter_seconds=quarter_seconds)
+    except ws.RoomError as exc:
+        err_console.print(f"[bold red]error:[/] {escape(str(scenario or dash.BASELINE))}: "
+                          f"{escape(str(exc))}", highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    port, problem = dash.choose_port(host, port)
+    if problem:
+        err_console.print(f"[bold red]error:[/] {escape(problem)}", highlight=False)
+        raise typer.Exit(1)
+    if not dash.is_loopback(host):
+        err_console.print("[bold yellow]warning:[/] " + escape(
+            f"listening on {host}, not only on this machine: anyone on the network who can "
+            f"reach port {port} can join the room"), highlight=False)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    console.print(f"sosim workshop: {cfg.name}, room {room.code}\n"
+                  f"  participants: http://{shown}:{port}/room/{room.code}\n"
+                  f"  teacher:      http://{shown}:{port}/teacher/{room.teacher_key}\n"
+                  "(Ctrl+C stops it)", highlight=False)
+    dash.announce_when_ready(host, port, "sosim workshop")
+    ws.serve(room, host, port)
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""The teaching dashboard: Mesa's SolaraViz over ``SocialOutsourcingModel`` (issue 5).
+"""The teaching dashboard: Mesa's Solara controls over ``SocialOutsourcingModel`` (issue 5).
 
 Start it with ``sosim dashboard [SCENARIO] [--port P] [--host H]``. Participants move the levers
 (sliders and switches whose defaults are read from the loaded scenario), press Reset to start a
@@ -29,7 +29,8 @@ import solara  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
-from mesa.visualization import SolaraViz  # noqa: E402
+from mesa.visualization.solara_viz import ModelController, ModelCreator  # noqa: E402
+from mesa.visualization.utils import update_counter  # noqa: E402
 
 from analysis.patterns import field_figure  # noqa: E402
 from sim.mechanisms import intermediary, payments  # noqa: E402
@@ -130,7 +131,7 @@ def lever_defaults(s: Scenario) -> dict[str, Any]:
 
 
 def model_params(s: Scenario) -> dict[str, Any]:
-    """SolaraViz's ``model_params``: the base scenario (fixed) and one input per lever."""
+    """Mesa's ``model_params``: the base scenario (fixed) and one input per lever."""
     d = lever_defaults(s)
     y0, y1 = int(s.start[:4]), int(s.end[:4])
     params: dict[str, Any] = {
@@ -224,9 +225,9 @@ def parse_seed(text: Any, default: int) -> tuple[int, str | None]:
 
 
 class WorkshopModel(SocialOutsourcingModel):
-    """The model built from the dashboard's levers (keyword arguments, as SolaraViz needs).
+    """The model built from the dashboard's levers (keyword arguments, as Mesa's controller needs).
 
-    SolaraViz's Reset calls ``WorkshopModel(**lever_values)``; ``None`` keeps the scenario's value.
+    Reset calls ``WorkshopModel(**lever_values)``; ``None`` keeps the scenario's value.
     """
 
     def __init__(
@@ -256,12 +257,35 @@ class WorkshopModel(SocialOutsourcingModel):
 
 
 # --------------------------------------------------------------------------- views
+STEP_CHOICES = {"month": 1, "quarter": 3, "year": 12}
+"""What one press of Step (or one frame of play) covers, in months."""
+PLAY_INTERVAL_MS = 100
+"""Pause between frames while playing (Mesa's default; not a workshop choice)."""
+KIND_ORDER = ("closure", "mission", "payment_shock", "loan_default", "other")
+"""The order of consequence in which the panel lists a period's events (``model.log``)."""
+KIND_WORDS = {"closure": "closure(s)", "mission": "mission change(s)",
+              "payment_shock": "payment shock(s)", "loan_default": "missed loan instalment(s)",
+              "other": "other event(s)"}
+RECENT_MONTHS = 12
+"""How far back "what just happened" looks: a year, the longest step the dashboard offers."""
+SHOWN_EVENTS = 8
+# figure sizes (inches at 80 dpi) chosen so that, on a 1366x768 laptop, the unit picture, the
+# explanation and one row of charts fit without scrolling
+PICTURE_SIZE = (6.4, 3.5)
+CHART_SIZE = (6.4, 3.3)
+
+
 def _months_as_years(model: SocialOutsourcingModel, n: int) -> np.ndarray:
     return decimal_year(model.config.start) + np.arange(n) / 12
 
 
 def _date_of(model: SocialOutsourcingModel, t: int) -> str:
     return add_months(model.config.start, t)
+
+
+def shown_date(model: SocialOutsourcingModel) -> str:
+    """The month the picture shows: the last month run (the start month before any)."""
+    return _date_of(model, max(model.t - 1, 0))
 
 
 def _series(model: SocialOutsourcingModel, *keys: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -271,8 +295,8 @@ def _series(model: SocialOutsourcingModel, *keys: str) -> tuple[np.ndarray, dict
 
 
 def _time_axes(model: SocialOutsourcingModel, title: str, ylabel: str) -> tuple[Figure, Any]:
-    fig = Figure(figsize=(6.4, 4.0), dpi=80)  # fixed margins: constrained layout costs 50 %
-    fig.subplots_adjust(left=0.11, right=0.98, top=0.92, bottom=0.08)
+    fig = Figure(figsize=CHART_SIZE, dpi=80)  # fixed margins: constrained layout costs 50 %
+    fig.subplots_adjust(left=0.11, right=0.98, top=0.91, bottom=0.09)
     ax = fig.subplots()
     y0 = _months_as_years(model, 1)[0]
     ax.set_xlim(y0, y0 + model.config.months / 12)
@@ -285,8 +309,12 @@ def _time_axes(model: SocialOutsourcingModel, title: str, ylabel: str) -> tuple[
         if 0 <= k < model.config.months:
             x = _months_as_years(model, k + 1)[-1]
             ax.axvline(x, color="grey", ls="--", lw=1)
-            ax.annotate("mission withdraws", (x, 1), xycoords=("data", "axes fraction"),
-                        xytext=(3, -12), textcoords="offset points", fontsize=8, color="grey")
+            # along the line at the foot of the axes: the legends sit in the upper left
+            ax.annotate(f"mission withdraws {ev.date}", (x, 0), xycoords=("data", "axes fraction"),
+                        xytext=(-3, 4), textcoords="offset points", fontsize=8, color="dimgrey",
+                        rotation=90, ha="right", va="bottom", gid="withdrawal-marker",
+                        bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none",
+                              "alpha": 0.8})
     return fig, ax
 
 
@@ -336,22 +364,23 @@ def unit_states(model: SocialOutsourcingModel) -> dict[str, np.ndarray]:
     money than it holds in cash)."""
     E = model.E
     owed = payments.arrears(model)
-    # the same length for all (with "Use Threads" a step may add units while this draws)
+    # the same length for all (a step running in another thread may add units while this draws)
     n = min(len(E.line), len(E.alive), len(E.cash), len(owed))
     alive = E.alive[:n].astype(bool)
     return {"line": E.line[:n].astype(int), "closed": ~alive,
             "arrears": alive & (owed[:n] > 0) & (owed[:n] > E.cash[:n])}
 
 
-def Units(model: SocialOutsourcingModel):
-    """One mark per unit, in the order the mission formed them, by line and state."""
+def unit_picture(model: SocialOutsourcingModel, marked: dict[int, str] | None = None) -> Figure:
+    """One mark per unit, in the order the mission formed them, by line and state; units in
+    ``marked`` (row -> label) get a black square around their mark and their label."""
     st = unit_states(model)
     n = len(st["line"])
     planned = max(n, sum(len(v) for v in model.formation_plan.values()))
     cols = 20
     rows = max(1, -(-planned // cols))
-    fig = Figure(figsize=(6.4, 4.0), dpi=80)
-    fig.subplots_adjust(left=0.02, right=0.98, top=0.92, bottom=0.16)
+    fig = Figure(figsize=PICTURE_SIZE, dpi=80)
+    fig.subplots_adjust(left=0.02, right=0.98, top=0.91, bottom=0.18)
     ax = fig.subplots()
     k = np.arange(planned)
     gx, gy = k % cols, -(k // cols)
@@ -360,17 +389,23 @@ def Units(model: SocialOutsourcingModel):
     open_ = ~st["closed"]
     ok = open_ & ~st["arrears"]
     late = open_ & st["arrears"]
-    ax.scatter(gx[:n][ok], gy[:n][ok], s=70, c=list(colours[ok]), edgecolors="none")
-    ax.scatter(gx[:n][late], gy[:n][late], s=60, c="white", edgecolors=list(colours[late]),
+    ax.scatter(gx[:n][ok], gy[:n][ok], s=60, c=list(colours[ok]), edgecolors="none")
+    ax.scatter(gx[:n][late], gy[:n][late], s=50, c="white", edgecolors=list(colours[late]),
                linewidths=2.5)  # a ring: the unit's money is out with its clients
-    ax.scatter(gx[:n][st["closed"]], gy[:n][st["closed"]], s=45, marker="x",
+    ax.scatter(gx[:n][st["closed"]], gy[:n][st["closed"]], s=40, marker="x",
                c=list(colours[st["closed"]]), alpha=0.45, linewidths=1.5)
+    played = [(i, label) for i, label in (marked or {}).items() if i < planned]
+    for k, (i, _) in enumerate(played, start=1):  # numbered: neighbours' names would overlap
+        ax.scatter([gx[i]], [gy[i]], s=190, marker="s", facecolors="none",
+                   edgecolors="black", linewidths=1.8)
+        ax.annotate(str(k), (gx[i], gy[i]), xytext=(5, 4), textcoords="offset points",
+                    fontsize=7, weight="bold")
     ax.set_xlim(-1, cols)
     ax.set_ylim(-rows, 1)
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_title(f"The units, {model.date}: {int(ok.sum())} healthy, {int(late.sum())} in "
-                 f"arrears, {int(st['closed'].sum())} closed", fontsize=11)
+    ax.set_title(f"The units, {shown_date(model)}: {int(ok.sum())} healthy, {int(late.sum())} "
+                 f"in arrears, {int(st['closed'].sum())} closed", fontsize=11)
     handles = [Line2D([], [], ls="", marker="o", ms=8, color=LINE_COLOURS[line],
                       label=LINE_LABELS[line]) for line in LINES]
     handles += [
@@ -379,33 +414,66 @@ def Units(model: SocialOutsourcingModel):
         Line2D([], [], ls="", marker="x", ms=7, color="grey", mew=1.5, label="closed"),
         Line2D([], [], ls="", marker="o", ms=3, color="#dddddd", label="planned, not formed"),
     ]
+    if played:
+        handles.append(Line2D([], [], ls="", marker="s", ms=9, mfc="none", mec="black",
+                              mew=1.8, label="played (# as listed)"))
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=3,
               fontsize=8, frameon=False)
-    return solara.FigureMatplotlib(fig, format="png", dependencies=[model, model.t])
+    return fig
+
+
+def Units(model: SocialOutsourcingModel):
+    """One mark per unit, in the order the mission formed them, by line and state."""
+    return solara.FigureMatplotlib(unit_picture(model), format="png",
+                                   dependencies=[model, model.t])
+
+
+def recent_events(model: SocialOutsourcingModel, months: int = RECENT_MONTHS,
+                  shown: int = SHOWN_EVENTS) -> tuple[list[tuple[int, str]], dict[str, int]]:
+    """The events of the last ``months`` months, most consequential first (closures and their
+    reasons, a mission change, a payment shock, a missed loan instalment, then the rest; within
+    a kind the latest first), at most ``shown`` of them, and how many of each kind were left
+    out. With nothing in that window, the latest three earlier events."""
+    kinds = getattr(model, "message_kinds", [])
+    entries = [(t, text, kinds[k] if k < len(kinds) else "other")
+               for k, (t, text) in enumerate(model.messages)]
+    window = [e for e in entries if e[0] >= model.t - months]
+    if not window:
+        return [(t, text) for t, text, _ in entries[-3:][::-1]], {}
+    rank = {kind: r for r, kind in enumerate(KIND_ORDER)}
+    window.sort(key=lambda e: (rank.get(e[2], len(KIND_ORDER)), -e[0]))
+    left: dict[str, int] = {}
+    for _, _, kind in window[shown:]:
+        left[kind] = left.get(kind, 0) + 1
+    return [(t, text) for t, text, _ in window[:shown]], left
 
 
 def WhatHappened(model: SocialOutsourcingModel):
-    """What just happened (the model's own messages, latest first) and this run's levers."""
+    """What just happened (the model's own messages, most consequential first) and this run's
+    levers."""
     esc = html.escape
     status = "active" if model.mission_active else "withdrawn"
     if model.mission_active:  # a support whose lever is off does not act (issue 14)
         off = [n.replace("_", " ") for n in intermediary.SUPPORTS
                if not getattr(model.config.mission, n)]
         status += f" (not: {', '.join(off)})" if off else ""
-    recent = model.messages[-7:][::-1]
+    recent, left = recent_events(model)
     happened = [f"<li><b>{_date_of(model, t)}</b> {esc(text)}</li>" for t, text in recent]
+    if left:
+        happened.append("<li><i>and " + ", ".join(
+            f"{k} {KIND_WORDS.get(kind, kind)}" for kind, k in left.items()) + "</i></li>")
     notes = [f"<li>{esc(n)}</li>" for n in getattr(model, "lever_notes", [])]
     name = esc(getattr(model, "base_name", model.config.name))
     viable = int((model.E.alive & model.E.viable).sum())
     floor = model.config.closure.viable_usd_per_member_month
     body = (
-        f"<h3>{model.date}: month {model.t} of {model.config.months}</h3>"
+        f"<h3>{shown_date(model)}: month {model.t} of {model.config.months}</h3>"
         f"<p>Mission <b>{status}</b>; <b>{int(model.E.alive.sum())}</b> units alive of "
         f"{model.E.n} formed, <b>{viable}</b> of them viable (members' mean pay at least "
         f"US${floor:.0f} a month, the mission's Rs 1,500; a unit whose members are paid next "
         "to nothing for long closes: not viable).</p>"
-        "<p><b>What just happened</b></p>"
-        f"<ul>{''.join(happened) or '<li>Nothing yet: press Step or Play.</li>'}</ul>"
+        f"<p><b>What just happened</b> (the last {RECENT_MONTHS} months, most serious first)</p>"
+        f"<ul>{''.join(happened) or '<li>Nothing yet: press Step or ▶.</li>'}</ul>"
         f"<p><b>This run</b>: scenario <i>{name}</i>, seed {model.seed}</p>"
         f"<ul>{''.join(notes) or '<li>Every lever as in the scenario.</li>'}</ul>"
         "<p><i>Move the levers, then press <b>Reset</b> to start a run with them.</i></p>"
@@ -413,15 +481,20 @@ def WhatHappened(model: SocialOutsourcingModel):
     return solara.HTML(tag="div", unsafe_innerHTML=body, classes=["sosim-explain"])
 
 
-# slider values always visible (participants read them), the explanation panel scrolls
+# slider values always visible (participants read them), the explanation panel scrolls; the
+# charts shrink with the window
 CSS = """
 .v-slider__thumb-label-container { display: block !important; }
 .v-slider__thumb-label { transform: translateY(-20%) translateY(-12px) translateX(-50%)
   rotate(45deg) !important; }
 .v-input--is-label-active .v-slider { margin-top: 26px; }
-.sosim-explain { font-size: 14px; overflow-y: auto; max-height: 100%; padding: 4px 8px; }
-.sosim-explain h3 { margin: 0 0 6px 0; }
-.sosim-explain ul { margin: 0 0 8px 0; }
+.sosim-explain { font-size: 13px; overflow-y: auto; height: 280px; padding: 4px 8px; }
+.sosim-explain h3 { margin: 0 0 4px 0; }
+.sosim-explain p { margin: 0 0 4px 0; }
+.sosim-explain ul { margin: 0 0 6px 0; }
+.sosim-grid { display: grid; grid-template-columns: 1fr 1fr; gap: 4px 8px; }
+.sosim-grid img { max-width: 100%; height: auto; display: block; }
+.sosim-sidebar .v-card { margin-bottom: 6px; }
 """
 
 
@@ -429,14 +502,45 @@ COMPONENTS = [Units, WhatHappened, UnitsAlive, Earnings, CashArrears]
 
 
 @solara.component
+def Views(model: SocialOutsourcingModel):
+    """The picture and the explanation side by side, the charts below, two to a row."""
+    update_counter.get()  # Mesa's controller bumps it after each step
+    with solara.Div(classes=["sosim-grid"]):
+        for view in COMPONENTS:
+            view(model)
+
+
+@solara.component
 def Page():
-    """The dashboard; one model per browser connection."""
+    """The dashboard; one model per browser connection. Mesa's controller (Reset, play, Step)
+    and lever inputs, laid out for a workshop: no tabs, no threads or play-speed controls."""
     base = base_scenario()
-    model = solara.use_memo(lambda: WorkshopModel(base=base), [])
+    first = solara.use_memo(lambda: WorkshopModel(base=base), [])
+    model = solara.use_reactive(first)
     params = solara.use_memo(lambda: model_params(base), [])
+    lever_values = solara.use_reactive({})
+    play_interval = solara.use_reactive(PLAY_INTERVAL_MS)
+    use_threads = solara.use_reactive(False)
+    per_step = solara.use_reactive("month")
+    render_interval = solara.use_reactive(STEP_CHOICES["month"])
+
+    def choose(label: str) -> None:
+        per_step.set(label)
+        render_interval.set(STEP_CHOICES[label])
+
     solara.Style(CSS)
-    SolaraViz(model, components=COMPONENTS, model_params=params,
-              name=f"sosim workshop: {base.name}")
+    with solara.AppBar():
+        solara.AppBarTitle(f"sosim workshop: {base.name}")
+    with solara.Sidebar(), solara.Column(classes=["sosim-sidebar"]):
+        with solara.Card("Run"):
+            solara.Text("Each Step (or frame of ▶) covers a")
+            solara.ToggleButtonsSingle(value=per_step.value, values=list(STEP_CHOICES),
+                                       on_value=choose)
+            ModelController(model, model_parameters=lever_values, play_interval=play_interval,
+                            render_interval=render_interval, use_threads=use_threads)
+        with solara.Card("Levers"):
+            ModelCreator(model, params, model_parameters=lever_values)
+    Views(model.value)
 
 
 # --------------------------------------------------------------------------- server
@@ -489,6 +593,26 @@ def is_loopback(host: str) -> bool:
     return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
 
 
+def announce_when_ready(host: str, port: int, what: str, timeout_s: float = 120.0) -> None:
+    """Print "ready" once host:port accepts connections (the server starts in this process
+    after the browser libraries load, which takes seconds), from a background thread."""
+    import socket
+    import threading
+    import time
+
+    def wait() -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection((host, port), timeout=1):
+                    print(f"{what}: ready on http://{host}:{port}", flush=True)
+                    return
+            except OSError:
+                time.sleep(0.25)
+
+    threading.Thread(target=wait, daemon=True, name="announce-ready").start()
+
+
 def serve(scenario: Path | None, host: str, port: int, open_browser: bool = False) -> None:
     """Run the dashboard with Solara's server until interrupted (``sosim dashboard``).
 
@@ -501,6 +625,7 @@ def serve(scenario: Path | None, host: str, port: int, open_browser: bool = Fals
     from solara.__main__ import run as solara_run
 
     solara.server.settings.telemetry.mixpanel_enable = False
+    announce_when_ready(host, port, "sosim dashboard")
 
     args = ["sosim.dashboard", "--host", host, "--port", str(port), "--production",
             "--no-check-version", "--open" if open_browser else "--no-open"]

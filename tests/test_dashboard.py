@@ -157,3 +157,94 @@ def test_loopback_hosts():
     assert dash.is_loopback("localhost") and dash.is_loopback("127.0.0.2")
     assert not dash.is_loopback("0.0.0.0") and not dash.is_loopback("::")
     assert not dash.is_loopback("no-such-host.invalid")
+
+
+def test_the_last_month_reads_as_the_runs_last_month():
+    """Issue 19: after 264 of 264 months the panel said 2021-01, a month the run never had."""
+    m = dash.WorkshopModel(base=BASE)
+    assert dash.shown_date(m) == BASE.start  # before any month: the first
+    m.run()
+    panel = dash.WhatHappened(m).kwargs["unsafe_innerHTML"]
+    assert f"<h3>2020-12: month {BASE.months} of {BASE.months}</h3>" in panel
+    assert dash.unit_picture(m).axes[0].get_title().startswith("The units, 2020-12:")
+
+
+def test_step_choices_are_a_month_a_quarter_and_a_year():
+    assert dash.STEP_CHOICES == {"month": 1, "quarter": 3, "year": 12}
+
+
+@pytest.mark.parametrize("view", [dash.UnitsAlive, dash.Earnings, dash.CashArrears])
+def test_withdrawal_marker_is_clear_of_the_legend(view):
+    """The "mission withdraws" label sat under the charts' legends (upper left)."""
+    m = dash.WorkshopModel(base=BASE, mission_withdraws=True, withdraw_year=2006)
+    m.run_for(150)
+    fig = view(m).args[0]
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    ax = fig.axes[0]
+    [marker] = [t for t in ax.texts if t.get_gid() == "withdrawal-marker"]
+    assert "2006-01" in marker.get_text()
+    label = marker.get_window_extent(renderer)
+    legend = ax.get_legend().get_window_extent(renderer)
+    assert not label.overlaps(legend)
+    assert ax.get_window_extent(renderer).contains(label.x0 + 1, label.y0 + 1)
+
+
+def test_what_happened_lists_the_most_consequential_first():
+    m = dash.WorkshopModel(base=BASE)
+    m.run_for(30)
+    m.messages.clear()
+    m.message_kinds.clear()
+    m.log("A school insourced.")  # other
+    m.log("2 unit(s) missed a loan instalment.", kind="loan_default")
+    m.log("Payment-delay shock.", kind="payment_shock")
+    m.log("The mission withdrew.", kind="mission")
+    m.log("Unit 3 (training) closed: idleness.", kind="closure")
+    m.t += 1
+    m.log("Unit 7 (data_entry) closed: insolvency.", kind="closure")
+    shown, left = dash.recent_events(m)
+    assert [text for _, text in shown] == [
+        "Unit 7 (data_entry) closed: insolvency.", "Unit 3 (training) closed: idleness.",
+        "The mission withdrew.", "Payment-delay shock.", "2 unit(s) missed a loan instalment.",
+        "A school insourced."]
+    assert left == {}
+    shown, left = dash.recent_events(m, shown=2)
+    assert len(shown) == 2 and left == {"mission": 1, "payment_shock": 1, "loan_default": 1,
+                                        "other": 1}
+
+
+def test_what_happened_in_a_run_puts_closures_and_the_withdrawal_before_insourcing():
+    m = dash.WorkshopModel(base=NO_SPEM)
+    m.run_for(12 * 12)
+    kinds = dict(zip(m.messages, m.message_kinds, strict=True))
+    assert {"closure", "mission", "other"} <= set(kinds.values())
+    order = {k: r for r, k in enumerate(dash.KIND_ORDER)}
+    shown, _ = dash.recent_events(m, months=12 * 12, shown=10_000)
+    ranks = [order[kinds[e]] for e in shown]
+    assert ranks == sorted(ranks) and ranks[0] == 0
+    closures = [text for (_, text), k in zip(m.messages, m.message_kinds, strict=True)
+                if k == "closure"]
+    # a closure says why, and an insolvency says which of its two rules ended the unit
+    for text in closures:
+        assert "closed: " in text
+        if "insolvency" in text:
+            assert "the bank called its loan" in text or "unable to meet its costs" in text
+
+
+def test_the_command_says_ready_once_the_port_answers(capsys):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        dash.announce_when_ready("127.0.0.1", port, "sosim dashboard", timeout_s=10)
+        import time
+
+        time.sleep(0.6)
+        assert "ready" not in capsys.readouterr().out  # nothing listens yet
+        s.listen()
+        deadline = time.monotonic() + 10
+        out = ""
+        while "ready" not in out and time.monotonic() < deadline:
+            time.sleep(0.1)
+            out += capsys.readouterr().out
+    assert out.strip() == f"sosim dashboard: ready on http://127.0.0.1:{port}"

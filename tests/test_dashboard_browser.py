@@ -171,6 +171,39 @@ def set_slider(page, name: str, presses: int, key: str = "ArrowRight") -> str:
     return slider.get_attribute("aria-valuenow")
 
 
+MESA_DEFAULTS = ("Page 0", "Use Threads", "Play Interval", "Render Interval", "Time:",
+                 "Information")
+
+
+def test_a_laptop_screen_shows_picture_explanation_and_a_chart_without_mesa_defaults(
+        server, browser):
+    """Issue 19, part 1: on a 1366x768 laptop the unit picture, the explanation and one chart
+    are in view without scrolling, and none of Mesa's defaults a workshop does not need show."""
+    outside: list[str] = []
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = ctx.new_page()
+    page.route("**/*", lambda r: r.continue_() if LOCAL.match(r.request.url)
+               else (outside.append(r.request.url), r.abort()))
+    page.goto(server)
+    page.locator(HEADING).wait_for(timeout=60_000)
+    assert len(rendered_charts(page)) == 4
+    body = page.locator("body").inner_text()
+    for text in MESA_DEFAULTS:
+        assert text.lower() not in body.lower(), text
+    for name in ("month", "quarter", "year"):
+        assert page.get_by_role("button", name=name).count() == 1
+    picture, chart = page.locator("img").nth(0), page.locator("img").nth(1)
+    for box in (picture.bounding_box(), page.locator(".sosim-explain").bounding_box(),
+                chart.bounding_box()):
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 1366 + 1
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 768 + 1, box
+    shots = Path(os.environ.get("SOSIM_SCREENSHOT_DIR") or tempfile.gettempdir())
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / "sosim_dashboard_1366x768.png"))
+    assert outside == []
+    ctx.close()
+
+
 def test_dashboard_levers_steps_and_charts(server, browser):
     outside: list[str] = []
     page = open_page(browser, server, outside)
@@ -195,12 +228,22 @@ def test_dashboard_levers_steps_and_charts(server, browser):
     assert page.locator("img").nth(1).screenshot() != alive_before
     assert_no_error(page)
 
-    # jump to month 60: render interval 1 -> 55 (27 steps of 2), one press of Step
-    assert set_slider(page, "Render Interval (steps)", 27) == "55"
-    press_until(page, "Step", lambda: month(page) >= 60, tries=1, timeout=60)
+    # jump to month 60: a quarter (3 months) a step once, then a year (12) a step four times
+    page.get_by_role("button", name="quarter").click()
+    press_until(page, "Step", lambda: month(page) >= 8, tries=1, timeout=30)
+    assert month(page) == 8
+    page.get_by_role("button", name="year").click()
+    for k in range(4):
+        press_until(page, "Step", lambda k=k: month(page) >= 20 + 12 * k, tries=1, timeout=60)
+    assert month(page) == 56
+    page.get_by_role("button", name="quarter").click()
+    page.get_by_role("button", name="month").click()
+    for k in range(57, 61):
+        press_until(page, "Step", lambda k=k: month(page) >= k, tries=1, timeout=30)
     assert month(page) == 60
     text = page.locator(".sosim-explain").inner_text()
-    assert "2004-01" in text and "What just happened" in text
+    # months 0-59 have run: the picture shows 2003-12, the last of them
+    assert text.startswith("2003-12: month 60 of") and "What just happened" in text
     assert "units alive" in text
     page.wait_for_timeout(1000)
     assert_no_error(page)
@@ -209,7 +252,8 @@ def test_dashboard_levers_steps_and_charts(server, browser):
     page.screenshot(path=str(shots / "sosim_dashboard_60.png"), full_page=True)
     assert outside == [], f"assets off this machine or missing: {outside}"
 
-    # play runs on by itself (55 months a frame) until paused
+    # play runs on by itself (a year a frame) until paused
+    page.get_by_role("button", name="year").click()
     page.get_by_role("button", name="▶").click()
     deadline = time.monotonic() + 30
     while month(page) < 115 and time.monotonic() < deadline:

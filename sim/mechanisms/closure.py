@@ -100,8 +100,15 @@ def close(model: SocialOutsourcingModel, idx: np.ndarray, reason: np.ndarray) ->
     E.employees[idx] = 0
     payments.drop(model, idx)
     assets.retire(model, idx)
+    cfg = model.config
     for i, r in zip(idx, reason, strict=True):
-        model.log(
-            f"Unit {int(i)} ({model.line_name(int(E.line[i]))}) closed: "
-            f"{CLOSURE_REASONS[int(r)].replace('_', ' ')}."
-        )
+        why = CLOSURE_REASONS[int(r)].replace("_", " ")
+        if r == INSOLVENCY:
+            why += (
+                f" (the bank called its loan after {int(E.missed_instalments[i])} missed "
+                "instalments)"
+                if E.missed_instalments[i] >= cfg.finance.missed_instalments_to_default
+                else f" ({int(E.distress_months[i])} months unable to meet its costs)"
+            )
+        model.log(f"Unit {int(i)} ({model.line_name(int(E.line[i]))}) closed: {why}.",
+                  kind="closure")

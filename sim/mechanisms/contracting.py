@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.mechanisms import consortium, demand, diversification, intermediary, production
+from sim.mechanisms import (
+    consortium,
+    decisions,
+    demand,
+    diversification,
+    intermediary,
+    production,
+)
 
 if TYPE_CHECKING:
     from sim.model import SocialOutsourcingModel
@@ -243,6 +250,7 @@ def _self_bids(
     k_bid = ct.self_bid_units
     stats = model.world.counters
     units_of: dict[int, np.ndarray] = {}
+    declined = decisions.declines(model)  # played units that do not bid this quarter
     for i in todo:
         line = int(offers.line[i])
         qty = float(offers.qty[i])
@@ -251,7 +259,10 @@ def _self_bids(
         if units is None:
             # sellers of the line: its units and those diversified into it (issue 14 item 12)
             sellers = diversification.sells(model, line)
-            units = units_of[line] = np.flatnonzero(sellers & E.markets_self)
+            bidders = sellers & E.markets_self
+            if declined is not None:
+                bidders = bidders & ~declined
+            units = units_of[line] = np.flatnonzero(bidders)
         stats["public_orders"] += 1
         if len(units) == 0:
             continue
@@ -271,9 +282,12 @@ def _self_bids(
             cover = min(1.0, spare_j.sum() / need)
             rep = float(np.average(E.reputation[units[o : o + 1]],
                                    weights=np.maximum(spare_j, 1e-9)))
-            p[j] = _sigmoid(
-                base_logit + ct.win_reputation_coef * rep + ct.win_capacity_coef * cover
-            )
+            logit = base_logit + ct.win_reputation_coef * rep + ct.win_capacity_coef * cover
+            if declined is not None:  # a played unit's own price: log(firms' / its price)
+                m = decisions.price_multiple(model, units[o])
+                if m != 1.0:
+                    logit -= ct.win_price_coef * np.log(m)
+            p[j] = _sigmoid(logit)
         u = np.empty(len(order))
         u[0] = win_draw[i]
         if len(order) > 1:
@@ -290,11 +304,14 @@ def _self_bids(
         take = share * min(need, spare_c.sum())
         keep = take > 1e-9
         chosen, take, factor_c = chosen[keep], take[keep], factor_c[keep]
+        price = offers.price[[i] * len(chosen)]
+        if declined is not None:  # a played unit is paid the price it bid
+            price = price * np.array([decisions.price_multiple(model, u) for u in chosen])
         sub = demand.Offers(
             offers.line[[i] * len(chosen)],
             offers.client[[i] * len(chosen)],
             take,
-            offers.price[[i] * len(chosen)],
+            price,
             offers.deadline[[i] * len(chosen)],
         )
         if recurring:
@@ -381,6 +398,9 @@ def _broker(
     if ties is None:
         ties = model.rng_for("mission_ties")
     pool = E.alive if eligible is None else E.alive & eligible
+    declined = decisions.declines(model)  # played units that take no new orders this quarter
+    if declined is not None:
+        pool = pool & ~declined
     heappop, heappush = heapq.heappop, heapq.heappush
     cap = capacity.tolist()
     free_a = 1 - E.utilisation

@@ -28,21 +28,24 @@ def apply(model: SocialOutsourcingModel) -> None:
             model.log(
                 f"The mission withdrew in {ev.date}: all its supports end (formation, "
                 "schools, brokering, nominated members, training, backing of loans)."
-                if not none else f"{ev.date}: there is no intermediary to withdraw."
+                if not none else f"{ev.date}: there is no intermediary to withdraw.",
+                kind="mission",
             )
         elif isinstance(ev, MissionReturns):
             # with no intermediary (kind none) there is nobody to return
             model.world.mission_active = not none
             model.log(
                 f"The mission returned in {ev.date} (the supports whose levers are on)."
-                if not none else f"{ev.date}: there is no intermediary to return."
+                if not none else f"{ev.date}: there is no intermediary to return.",
+                kind="mission",
             )
         elif isinstance(ev, PaymentDelayShock):
             model.world.delay_extra = ev.extra_months
             model.world.delay_shock_until = model.t + ev.duration_months
             model.log(
                 f"Payment-delay shock from {ev.date}: +{ev.extra_months:g} months "
-                f"for {ev.duration_months} months."
+                f"for {ev.duration_months} months.",
+                kind="payment_shock",
             )
         elif isinstance(ev, DigitisationDrive):
             model.world.records_stock += ev.records

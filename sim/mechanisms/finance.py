@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.mechanisms import assets, ledger, production
+from sim.mechanisms import assets, decisions, ledger, production
 
 # fixed_outgoings lives in costs (read by assets too) and stays importable from here
 from sim.mechanisms.costs import fixed_outgoings, running_costs
@@ -68,6 +68,15 @@ def settle(model: SocialOutsourcingModel) -> None:
     E.loan_balance[idx] += interest
     E.loan_balance[idx[pay_inst]] -= due[pay_inst]
     missed = (due > 0) & ~pay_inst
+    first_missed = idx[missed & (E.missed_instalments[idx] == 0)]
+    if len(first_missed):
+        shown = ", ".join(str(int(i)) for i in first_missed[:5])
+        more = f" and {len(first_missed) - 5} more" if len(first_missed) > 5 else ""
+        model.log(
+            f"{len(first_missed)} unit(s) missed a loan instalment: {shown}{more} (the bank "
+            f"calls a loan after {fin.missed_instalments_to_default} missed in a row).",
+            kind="loan_default",
+        )
     E.missed_instalments[idx] = np.where(
         missed, E.missed_instalments[idx] + 1, np.where(pay_inst, 0, E.missed_instalments[idx])
     )
@@ -86,7 +95,8 @@ def settle(model: SocialOutsourcingModel) -> None:
     free -= repay
 
     # members are paid from the surplus
-    pool = np.minimum(fin.payout_share * free, fin.max_member_pay_usd * nm)
+    share = decisions.pay_shares(model, idx, fin.payout_share)  # a played unit's own share
+    pool = np.minimum(share * free, fin.max_member_pay_usd * nm)
     pool = np.where(nm > 0, pool, 0.0)
     ledger.debit(model, idx, pool)
     E.member_pay[idx] = pool
