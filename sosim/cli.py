@@ -316,6 +316,61 @@ def sensitivity(
     console.print(f"  [dim]written {csv} and {chart}[/]")
 
 
+@app.command()
+def discover(
+    sweep_dir: Annotated[Path, typer.Argument(help="A sweep folder", show_default=False)],
+    outcome: Annotated[str, typer.Option(help="Outcome of the runs table, e.g. survival_10y")],
+    below: Annotated[float | None, typer.Option(help="Runs of interest: outcome below this")]
+    = None,
+    above: Annotated[float | None, typer.Option(help="Runs of interest: outcome above this")]
+    = None,
+    min_coverage: Annotated[float, typer.Option(
+        min=0.0, max=1.0, help="Keep the densest box holding at least this share of the cases")]
+    = 0.5,
+    min_density: Annotated[float, typer.Option(
+        min=0.0, max=1.0, help="Look for a further box only while the last reaches this density")]
+    = 0.8,
+    max_boxes: Annotated[int, typer.Option(min=1, help="Most boxes to find")] = 3,
+    peel_alpha: Annotated[float, typer.Option(min=0.01, max=0.5, help="Share peeled per step")]
+    = 0.05,
+    mass_min: Annotated[float, typer.Option(min=0.0, max=1.0, help="Smallest share of runs "
+                                            "in a box")] = 0.05,
+    html: Annotated[Path | None, typer.Option(help="Page of the trade-off and boxes (default "
+                                              "DIR/discover-OUTCOME.html)")] = None,
+) -> None:
+    """Scenario discovery (PRIM): the regions of the parameter space where an outcome falls
+    below (or rises above) a threshold, with their coverage and density."""
+    from analysis.discover import discover as find_boxes
+    from analysis.discover import write_html
+    from sim.scenario import ScenarioError
+
+    try:
+        d = find_boxes(sweep_dir, outcome, below=below, above=above, min_coverage=min_coverage,
+                       min_density=min_density, max_boxes=max_boxes, peel_alpha=peel_alpha,
+                       mass_min=mass_min)
+        page = html or sweep_dir / f"discover-{outcome}.html"
+        check_writable(page.parent)
+    except ScenarioError as exc:
+        fail(exc)
+    console.print(f"{sweep_dir}: {d.cases:,} of {d.runs:,} runs have {d.question} "
+                  f"({d.cases / d.runs:.0%})", highlight=False)
+    for b in d.boxes:
+        t = Table(title=f"box {b.number}: coverage {b.coverage:.2f}, density {b.density:.2f}, "
+                  f"{b.runs:,} runs ({b.cases:,} of interest)", header_style="bold",
+                  title_justify="left")
+        t.add_column("parameter")
+        t.add_column("in the box")
+        for lim in b.limits:
+            t.add_row(lim.parameter, lim.text())
+        if not b.limits:
+            t.add_row("(none)", "the whole parameter space")
+        console.print(t)
+    if not d.boxes:
+        console.print("  no box found", highlight=False)
+    write_html(d, page)
+    console.print(f"  trade-off and boxes: {page}", highlight=False)
+
+
 PngOpt = Annotated[bool, typer.Option("--png", help="Also export each figure as PNG")]
 SvgOpt = Annotated[bool, typer.Option("--svg", help="Also export each figure as SVG")]
 
