@@ -100,6 +100,8 @@ class Discovery:
     boxes: list[Box] = field(default_factory=list)
     x: pd.DataFrame | None = None
     interest: np.ndarray | None = None
+    y: np.ndarray | None = None
+    """The outcome of each run (the rows of ``x``)."""
     settings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -215,7 +217,7 @@ def discover(folder: str | Path, outcome: str, below: float | None = None,
         algo = prim.Prim(x, interest.copy(), peel_alpha=peel_alpha, mass_min=mass_min)
         box_init = algo.box_init
         res = Discovery(folder, outcome, direction, float(threshold), len(y), cases, params,
-                        x=x, interest=interest,
+                        x=x, interest=interest, y=y.to_numpy(float),
                         settings={"min_coverage": min_coverage, "min_density": min_density,
                                   "max_boxes": max_boxes, "peel_alpha": peel_alpha,
                                   "mass_min": mass_min})
@@ -264,7 +266,8 @@ def tradeoff_figure(d: Discovery) -> go.Figure:
             text=[f"box {b.number}"], textposition="top right",
             marker={"symbol": "star", "size": 16, "color": "crimson"}))
     fig.update_layout(title=f"PRIM peeling trade-off: {d.question}", xaxis_title="coverage",
-                      yaxis_title="density", height=480, template="plotly_white")
+                      yaxis_title="density", height=480, template="plotly_white",
+                      legend={"orientation": "h", "y": -0.2})
     fig.update_xaxes(range=[0, 1.05])
     fig.update_yaxes(range=[0, 1.05])
     return fig
@@ -272,8 +275,8 @@ def tradeoff_figure(d: Discovery) -> go.Figure:
 
 def box_figure(d: Discovery, b: Box) -> go.Figure:
     """The runs on the box's first two restricted parameters (cases of interest in red) with the
-    box drawn; one restricted parameter: the outcome's cases against it."""
-    assert d.x is not None and d.interest is not None
+    box drawn; with one restricted parameter, the outcome against it and the threshold."""
+    assert d.x is not None and d.interest is not None and d.y is not None
     num = [lim for lim in b.limits if not lim.categorical]
     dims = [lim.parameter for lim in b.limits][:2]
     x = d.x
@@ -291,7 +294,7 @@ def box_figure(d: Discovery, b: Box) -> go.Figure:
     if not dims:
         return fig
     px_ = coord(dims[0])
-    py_ = coord(dims[1]) if len(dims) > 1 else rng.uniform(0, 1, len(x))
+    py_ = coord(dims[1]) if len(dims) > 1 else d.y
     for flag, name, color in ((False, "other runs", "#9aa9b5"),
                               (True, f"{d.question}", "crimson")):
         m = d.interest == flag
@@ -302,7 +305,7 @@ def box_figure(d: Discovery, b: Box) -> go.Figure:
         a = lims[dims[0]]
         y0, y1 = (lims[dims[1]].low, lims[dims[1]].high) if len(dims) > 1 and dims[1] in lims \
             else (None, None)
-        if y0 is not None:
+        if y0 is not None and len(dims) > 1:
             fig.add_shape(type="rect", x0=a.low, x1=a.high, y0=y0, y1=y1,
                           line={"color": "black", "width": 2, "dash": "dash"})
         else:
@@ -315,8 +318,15 @@ def box_figure(d: Discovery, b: Box) -> go.Figure:
     fig.update_layout(
         title=f"box {b.number}: coverage {b.coverage:.2f}, density {b.density:.2f}, "
               f"{b.runs} runs", xaxis_title=dims[0],
-        yaxis_title=dims[1] if len(dims) > 1 else "(spread)", height=480,
-        template="plotly_white")
+        yaxis_title=dims[1] if len(dims) > 1 else d.outcome, height=480,
+        template="plotly_white", legend={"orientation": "h", "y": -0.2})
+    if len(dims) == 1:
+        fig.add_hline(y=d.threshold, line={"color": "crimson", "dash": "dot"},
+                      annotation_text=f"threshold {_fmt(d.threshold)}")
+    for axis, p in zip(("xaxis", "yaxis"), dims, strict=False):
+        if not pd.api.types.is_numeric_dtype(x[p]):  # e.g. withdrawal months: not a date axis
+            fig.update_layout({axis: {"type": "category",
+                                      "categoryorder": "category ascending"}})
     return fig
 
 
