@@ -216,9 +216,15 @@ def patterns(
 
 @app.command()
 def sweep(
-    sweep_file: Annotated[Path, typer.Argument(help="Sweep YAML file", show_default=False)],
+    sweep_file: Annotated[Path, typer.Argument(
+        help="Sweep YAML file (or the word merge, then the shard folders)", show_default=False)],
+    shard_dirs: Annotated[list[Path] | None, typer.Argument(
+        help="With merge: the shard folders DIR_1 ... DIR_N", show_default=False)] = None,
     out: Annotated[Path | None, typer.Option(help="Output folder (runs/, timeseries/, ...)")]
     = None,
+    shard: Annotated[str | None, typer.Option(
+        help="K/N: run only the K-th of N disjoint slices of the runs (a job array's task); "
+        "merge the N folders with: sosim sweep merge DIR_1 ... DIR_N --out DIR")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
     backend: Annotated[str, typer.Option(help="processes or dask")] = "processes",
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address")] = None,
@@ -227,13 +233,22 @@ def sweep(
     part_size: Annotated[int, typer.Option(min=1, help="Runs per Parquet part")] = 50,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar")] = False,
 ) -> None:
-    """Run a scenario sweep (grid, lhs, sobol, morris), streaming results; resumable."""
+    """Run a scenario sweep (grid, lhs, sobol, morris, oat), streaming results; resumable.
+    `sosim sweep merge DIR_1 ... DIR_N --out DIR` merges the folders of a sweep run with
+    --shard 1/N ... N/N into the folder the unsharded sweep would have written."""
     from analysis.runmany import BACKENDS
     from analysis.sweep import dry_run as estimate
     from analysis.sweep import load_sweep, run_sweep
     from sim.scenario import ScenarioError
 
+    if str(sweep_file) == "merge" and not sweep_file.is_file():
+        _merge_shards(shard_dirs or [], out, quiet)
+        return
     try:
+        if shard_dirs:
+            raise ScenarioError([(str(shard_dirs[0]), "", "unexpected argument (one sweep file; "
+                                  "to merge shards: sosim sweep merge DIR_1 ... --out DIR)")])
+        shard_kn = _parse_shard(shard)
         if backend not in BACKENDS:
             raise ScenarioError([("--backend", "", f"expected {' or '.join(BACKENDS)}, "
                                   f"got {backend}")])
@@ -254,15 +269,48 @@ def sweep(
             raise ScenarioError([("--out", "", "an output folder is needed (or --dry-run)")])
         check_writable(out)  # a folder that cannot be written is found before any run
         rep = run_sweep(sw, out, workers=workers, backend=backend, scheduler=scheduler,
-                        resume=resume, part_size=part_size, progress=not quiet)
+                        resume=resume, part_size=part_size, progress=not quiet, shard=shard_kn)
     except ScenarioError as exc:
         fail(exc)
     if not quiet:
-        console.print(f"{rep.recorded:,} of {rep.total:,} runs recorded in {out}/ "
+        of = "" if shard_kn is None else f" (shard {shard_kn[0]}/{shard_kn[1]})"
+        console.print(f"{rep.recorded:,} of {rep.total:,} runs{of} recorded in {out}/ "
                       f"({rep.ran:,} run now, {rep.skipped:,} already there, {rep.failed:,} "
                       f"failed) in {rep.seconds:.1f} s", highlight=False)
-    if sw.spec.design == "oat" and rep.recorded:
+    if sw.spec.design == "oat" and rep.recorded and shard_kn is None:
         _write_effects(out, None, quiet)
+
+
+def _parse_shard(text: str | None) -> tuple[int, int] | None:
+    """``--shard K/N`` as ``(K, N)``, 1 <= K <= N; ScenarioError (one line) otherwise."""
+    from sim.scenario import ScenarioError
+
+    if text is None:
+        return None
+    k, sep, n = text.partition("/")
+    if sep and k.strip().isdigit() and n.strip().isdigit() and 1 <= int(k) <= int(n):
+        return int(k), int(n)
+    raise ScenarioError([("--shard", "", f"expected K/N with 1 <= K <= N (e.g. 3/8), got {text}")])
+
+
+def _merge_shards(folders: list[Path], out: Path | None, quiet: bool) -> None:
+    """``sosim sweep merge DIR_1 ... DIR_N --out DIR``: one folder with the runs of all shards."""
+    from analysis.sweep.merge import merge_shards
+    from sim.scenario import ScenarioError
+
+    try:
+        if out is None:
+            raise ScenarioError([("--out", "", "an output folder is needed for the merge")])
+        if not folders:
+            raise ScenarioError([("merge", "", "give the shard folders: sosim sweep merge "
+                                  "DIR_1 ... DIR_N --out DIR")])
+        check_writable(out)
+        rep = merge_shards(folders, out)
+    except ScenarioError as exc:
+        fail(exc)
+    if not quiet:
+        console.print(f"{rep.runs:,} runs of {rep.shards} shards merged into {out}/ "
+                      f"({rep.failed:,} failed)", highlight=False)
 
 
 def _write_effects(folder: Path, table_md: Path | None, quiet: bool = False) -> None:

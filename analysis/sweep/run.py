@@ -37,10 +37,13 @@ def run_sweep(
     flush_seconds: float = 30.0,
     progress: bool = False,
     version: str | None = None,
+    shard: tuple[int, int] | None = None,
 ) -> SweepReport:
-    """Run (or resume) a sweep into ``out``, streaming finished runs to Parquet parts."""
+    """Run (or resume) a sweep into ``out``, streaming finished runs to Parquet parts; with
+    ``shard=(K, N)`` only the K-th of N disjoint slices of its runs (merged later by
+    ``merge_shards``)."""
     t0 = time.perf_counter()
-    plan = make_plan(sweep, version)
+    plan = make_plan(sweep, version, shard)
     store, done = open_store(Path(out), plan, resume)
     todo = plan.total - len(done)
     jobs = plan.jobs(skip=done)
