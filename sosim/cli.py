@@ -228,6 +228,8 @@ def sweep(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
     backend: Annotated[str, typer.Option(help="processes or dask")] = "processes",
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address")] = None,
+    retries: Annotated[int | None, typer.Option(
+        min=0, help="Dask: tries more for a run that errs on a worker (default 3)")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Skip runs already recorded")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Time pilot runs, estimate")] = False,
     part_size: Annotated[int, typer.Option(min=1, help="Runs per Parquet part")] = 50,
@@ -236,7 +238,7 @@ def sweep(
     """Run a scenario sweep (grid, lhs, sobol, morris, oat), streaming results; resumable.
     `sosim sweep merge DIR_1 ... DIR_N --out DIR` merges the folders of a sweep run with
     --shard 1/N ... N/N into the folder the unsharded sweep would have written."""
-    from analysis.runmany import BACKENDS
+    from analysis.runmany import BACKENDS, DASK_RETRIES
     from analysis.sweep import dry_run as estimate
     from analysis.sweep import load_sweep, run_sweep
     from sim.scenario import ScenarioError
@@ -269,7 +271,8 @@ def sweep(
             raise ScenarioError([("--out", "", "an output folder is needed (or --dry-run)")])
         check_writable(out)  # a folder that cannot be written is found before any run
         rep = run_sweep(sw, out, workers=workers, backend=backend, scheduler=scheduler,
-                        resume=resume, part_size=part_size, progress=not quiet, shard=shard_kn)
+                        resume=resume, part_size=part_size, progress=not quiet, shard=shard_kn,
+                        retries=DASK_RETRIES if retries is None else retries)
     except ScenarioError as exc:
         fail(exc)
     if not quiet:
@@ -277,6 +280,9 @@ def sweep(
         console.print(f"{rep.recorded:,} of {rep.total:,} runs{of} recorded in {out}/ "
                       f"({rep.ran:,} run now, {rep.skipped:,} already there, {rep.failed:,} "
                       f"failed) in {rep.seconds:.1f} s", highlight=False)
+    if rep.lost:
+        err_console.print(f"[bold yellow]warning:[/] {rep.lost:,} run(s) not recorded: their "
+                          "Dask workers kept dying; --resume runs them again", highlight=False)
     if sw.spec.design == "oat" and rep.recorded and shard_kn is None:
         _write_effects(out, None, quiet)
 

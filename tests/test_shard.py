@@ -146,3 +146,42 @@ def test_resume_of_a_shard_needs_the_same_shard(folders, tmp_path):
     assert "holds shard 1/3, this is shard 2/3" in line
     rep = run_sweep(load_sweep(folders["file"]), copy, resume=True, shard=(1, N))
     assert rep.ran == 0
+
+
+# --------------------------------------------------------------------------- lost Dask workers
+def test_dask_sweep_reruns_a_lost_workers_run_and_ends_with_every_run(folders, tmp_path,
+                                                                      monkeypatch):
+    pytest.importorskip("distributed", reason="the [dask] extra is not installed")
+    # the worker running run 5 dies mid-run (once): Dask runs it again on a worker
+    marker = tmp_path / "crashed-once"
+    monkeypatch.setenv("SOSIM_WORKER_CRASH", f"5:{marker}")
+    out = tmp_path / "dask"
+    rep = run_sweep(load_sweep(folders["file"]), out, workers=2, backend="dask", part_size=3)
+    assert marker.exists()  # the worker did die
+    assert rep.recorded == 8 and rep.lost == 0
+    a, am = comparable(folders["whole"])
+    b, bm = comparable(out)
+    pd.testing.assert_frame_equal(a, b)
+    pd.testing.assert_frame_equal(am, bm)
+
+
+def test_dask_run_whose_workers_keep_dying_is_left_for_resume(folders, tmp_path, monkeypatch):
+    pytest.importorskip("distributed", reason="the [dask] extra is not installed")
+    import dask
+
+    monkeypatch.setenv("SOSIM_WORKER_CRASH", "2:always")
+    out = tmp_path / "dask"
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        rep = run_sweep(load_sweep(folders["file"]), out, workers=2, backend="dask")
+    # the sweep went on without it (with no failure allowed, a run that was waiting on the
+    # dying worker is lost with it too)
+    assert rep.lost >= 1 and rep.recorded == 8 - rep.lost and rep.recorded >= 4
+    assert 2 not in set(read_runs(out)["run"])
+    assert not json.loads((out / "manifest.json").read_text())["complete"]
+    monkeypatch.delenv("SOSIM_WORKER_CRASH")
+    lost = rep.lost
+    rep = run_sweep(load_sweep(folders["file"]), out, resume=True)
+    assert rep.ran == lost and rep.recorded == 8
+    a, _ = comparable(folders["whole"])
+    b, _ = comparable(out)
+    pd.testing.assert_frame_equal(a, b)
