@@ -427,9 +427,12 @@ def discover(
 
 PngOpt = Annotated[bool, typer.Option("--png", help="Also export each figure as PNG")]
 SvgOpt = Annotated[bool, typer.Option("--svg", help="Also export each figure as SVG")]
+ScaleOpt = Annotated[float, typer.Option(
+    min=0.1, max=10.0, help="--png/--svg: multiply the figures' size (e.g. 3 for print)")]
 
 
-def _write_report(folder: Path, png: bool, svg: bool, table_md: Path | None = None) -> None:
+def _write_report(folder: Path, png: bool, svg: bool, table_md: Path | None = None,
+                  scale: float = 1.0) -> None:
     """Build DIR/report.html (and figures) and print the headline; one line per problem. For a
     one-factor-at-a-time sweep also write its effects table (DIR/effects.*, and ``table_md``)."""
     from analysis.report import ExportError, ReportError, build_report
@@ -445,7 +448,7 @@ def _write_report(folder: Path, png: bool, svg: bool, table_md: Path | None = No
 
     formats = tuple(f for f, on in (("png", png), ("svg", svg)) if on)
     try:
-        path, report = build_report(folder, formats=formats)
+        path, report = build_report(folder, formats=formats, scale=scale)
     except ReportError as exc:
         fail(ScenarioError([(str(folder), "report", str(exc).removeprefix(f"{folder}: "))]))
     except ExportError as exc:
@@ -471,6 +474,7 @@ def compare(
     set_: SetOpt = None,
     png: PngOpt = False,
     svg: SvgOpt = False,
+    scale: ScaleOpt = 1.0,
 ) -> None:
     """Run scenarios on the same seeds (paired replications) and build the HTML report."""
     from analysis.compare import run_comparison
@@ -490,7 +494,7 @@ def compare(
         fail(exc)
     console.print(f"  {len(runs)} runs in {time.perf_counter() - t0:.1f} s -> {out}/",
                   highlight=False)
-    _write_report(out, png, svg)
+    _write_report(out, png, svg, scale=scale)
 
 
 @app.command()
@@ -502,9 +506,40 @@ def report(
     table_md: Annotated[Path | None, typer.Option(
         "--table-md", help="oat sweeps: also write the effects table as markdown here "
         "(e.g. docs/threats_and_supports.md)")] = None,
+    scale: ScaleOpt = 1.0,
 ) -> None:
     """Build DIR/report.html from a run (sosim run --out), comparison or sweep folder."""
-    _write_report(folder, png, svg, table_md)
+    _write_report(folder, png, svg, table_md, scale)
+
+
+@app.command()
+def export(
+    folder: Annotated[Path, typer.Argument(help="A sweep or comparison folder",
+                                           show_default=False)],
+    csv: Annotated[bool, typer.Option("--csv", help="The runs and the per-point summary as "
+                                      "CSV")] = False,
+    png: Annotated[bool, typer.Option("--png", help="The report's figures as PNG")] = False,
+    svg: Annotated[bool, typer.Option("--svg", help="The report's figures as SVG")] = False,
+    scale: ScaleOpt = 1.0,
+    out: Annotated[Path | None, typer.Option(help="CSV folder (default DIR/export)")] = None,
+) -> None:
+    """Export a sweep's data: --csv writes runs.csv and summary_by_point.csv; --png/--svg
+    write the report's figures (DIR/figures/, --scale for print) with DIR/report.html."""
+    from analysis.report.csvdata import export_csv
+    from sim.scenario import ScenarioError
+
+    if not (csv or png or svg):
+        fail(ScenarioError([("sosim export", "", "say what to export: --csv, --png or --svg")]))
+    if csv:
+        try:
+            check_writable(out or folder)
+            paths = export_csv(folder, out)
+        except ScenarioError as exc:
+            fail(exc)
+        for p in paths:
+            console.print(f"  {p}", highlight=False)
+    if png or svg:
+        _write_report(folder, png, svg, scale=scale)
 
 
 @app.command()
