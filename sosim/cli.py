@@ -266,6 +266,13 @@ def sweep(
                 f"{eta_text}\n  estimated output: "
                 f"{d.estimated_bytes / 1e6:.1f} MB ({d.bytes_per_run / 1e3:.1f} kB per run)",
                 highlight=False)
+            if shard_kn is not None:
+                from analysis.sweep import make_plan
+
+                mine = make_plan(sw, shard=shard_kn).total
+                console.print(f"  shard {shard_kn[0]}/{shard_kn[1]}: {mine:,} of the "
+                              f"{d.runs:,} runs (about {mine / max(d.runs, 1):.0%} of the time "
+                              "and output above)", highlight=False)
             return
         if out is None:
             raise ScenarioError([("--out", "", "an output folder is needed (or --dry-run)")])

@@ -164,3 +164,10 @@ def test_export_png_with_scale_writes_the_report_figures_at_that_scale(sweep_dir
     pngs = sorted((sweep_dir / "figures").glob("*.png"))
     assert pngs and all(_png_size(p)[0] == 2 * plots.WIDTH for p in pngs)
     assert (sweep_dir / "report.html").is_file()
+
+
+def test_per_point_summary_of_a_comparison_names_each_scenario_once():
+    runs = pd.DataFrame({"run": [0, 1], "point": [0, 1], "status": ["ok", "ok"],
+                         "scenario": ["kerala_baseline", "no_spem"], "y": [1.0, 2.0]})
+    s = point_summary(runs, ["scenario"])
+    assert list(s.columns[:2]) == ["point", "scenario"] and s.columns.is_unique

@@ -185,3 +185,10 @@ def test_dask_run_whose_workers_keep_dying_is_left_for_resume(folders, tmp_path,
     a, _ = comparable(folders["whole"])
     b, _ = comparable(out)
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_dry_run_of_a_shard_counts_its_runs(folders):
+    res = CliRunner().invoke(app, ["sweep", str(folders["file"]), "--dry-run", "--shard", "2/3"])
+    assert res.exit_code == 0, res.output
+    mine = len(read_runs(folders["s2"]))
+    assert f"shard 2/3: {mine} of the 8 runs" in res.output

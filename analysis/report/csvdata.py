@@ -106,8 +106,8 @@ def point_summary(runs: pd.DataFrame, parameters: list[str]) -> pd.DataFrame:
     outcomes = [c for c in runs.columns if c not in _RUN_COLUMNS and c not in params
                 and c != "scenario" and pd.api.types.is_numeric_dtype(runs[c])
                 and not pd.api.types.is_bool_dtype(runs[c])]
-    first = runs.groupby("point", sort=True)[[*params, *(["scenario"] if "scenario" in runs
-                                                          else [])]].first()
+    label = ["scenario"] if "scenario" in runs and "scenario" not in params else []
+    first = runs.groupby("point", sort=True)[[*label, *params]].first()
     cols: dict[str, pd.Series] = {
         "runs": runs.groupby("point").size(),
         "runs_ok": ok.groupby("point").size().reindex(first.index, fill_value=0),
