@@ -8,9 +8,15 @@
 - Hazard ratios of closure: Cox regression, ``statsmodels.duration.hazard_regression.PHReg``, in
   counting-process form so that mission support can change during a unit's life.
 
+- Run-aware versions for comparisons (units of one run share a market, runs of one seed share
+  random numbers): the log-rank test stratified by replication (``statsmodels``' ``survdiff``
+  with ``strata``), Cox regression with cluster-robust errors (``PHReg.fit(groups=...)``) and a
+  proportional-hazards check on its Schoenfeld residuals (``clustered_cox``, ``ph_check``).
+
 Time is measured in years since founding (units) or joining (members), from the monthly dates of
 a run; a unit still open at the end of the run is right-censored at the end of its last month.
-Replications of a scenario are pooled: each unit of each run is one observation.
+Kaplan-Meier curves pool the replications of a scenario: each unit of each run is one
+observation.
 """
 
 from __future__ import annotations
@@ -396,3 +402,172 @@ def hazard_ratios(
             }
         )
     return table[cols], notes
+
+
+# ----------------------------------------------------------------------------- run-aware tests
+
+
+def stratified_logrank(a: pd.DataFrame, b: pd.DataFrame, strata: str) -> tuple[float, float]:
+    """Two-sided log-rank test between samples ``a`` and ``b`` (``years``, ``event``) stratified
+    by column ``strata`` (``statsmodels.duration.survfunc.survdiff``): observed and expected
+    closures are compared within each stratum (a replication: the runs that share a seed) and
+    summed, so that differences between replications' markets do not count as differences
+    between the samples. (chi-square 1 df, p-value); NaN without events."""
+    from statsmodels.duration.survfunc import survdiff
+
+    both = pd.concat([a.assign(_grp=0), b.assign(_grp=1)], ignore_index=True)
+    if a.empty or b.empty or not both["event"].any():
+        return (np.nan, np.nan)
+    # strata holding one sample only, or no event, add nothing to the sums (and would leave a
+    # singular variance): the test uses the strata where the samples meet
+    keep = both.groupby(strata)["_grp"].transform("nunique") == 2
+    keep &= both.groupby(strata)["event"].transform("any")
+    both = both[keep]
+    if both.empty:
+        return (np.nan, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        chi2, p = survdiff(both["years"].to_numpy(float), both["event"].to_numpy(int),
+                           both["_grp"].to_numpy(int), strata=both[strata].to_numpy())
+    return (float(chi2), float(p))
+
+
+def pairwise_stratified_logrank(df: pd.DataFrame, by: str, strata: str) -> pd.DataFrame:
+    """``stratified_logrank`` between every pair of groups of column ``by``: ``a, b, chi2,
+    p_value, strata`` (the strata both groups appear in)."""
+    groups = [g for g in pd.unique(df[by].dropna())]
+    rows = []
+    for i, ga in enumerate(groups):
+        for gb in groups[i + 1 :]:
+            da, db = df[df[by] == ga], df[df[by] == gb]
+            chi2, p = stratified_logrank(da, db, strata)
+            n = len(set(da[strata]) & set(db[strata]))
+            rows.append({"a": ga, "b": gb, "chi2": chi2, "p_value": p, "strata": n})
+    return pd.DataFrame(rows, columns=["a", "b", "chi2", "p_value", "strata"])
+
+
+@dataclass
+class CoxFit:
+    """A Cox fit with cluster-robust errors and its proportional-hazards check.
+
+    ``table``: ``covariate, hazard_ratio, low, high, p_value`` (intervals and p-values from the
+    cluster-robust covariance); ``ph``: per covariate the correlation of its Schoenfeld
+    residuals with the rank of event time and the p-value of that trend (``ph_check``);
+    ``clusters``: how many clusters the errors rest on; ``notes``: what was left out and why."""
+
+    table: pd.DataFrame
+    ph: pd.DataFrame
+    clusters: int
+    notes: list[str]
+
+
+def ph_check(fit: Any, times: np.ndarray, status: np.ndarray, groups: np.ndarray | None,
+             names: list[str]) -> pd.DataFrame:
+    """Proportional-hazards check of a ``PHReg`` fit (Grambsch & Therneau 1994, in the simple
+    form): for each covariate, the Schoenfeld residuals at closures regressed on the rank of the
+    closure time; a hazard ratio that drifts with time shows as a trend. The slope's p-value
+    uses errors clustered like the fit (``statsmodels`` OLS, ``cov_type="cluster"``), so the
+    units of one cluster are not taken as independent. Returns ``covariate, correlation,
+    p_value`` (NaN where undefined)."""
+    import statsmodels.api as sm
+
+    res = np.asarray(fit.schoenfeld_residuals, dtype=float)
+    ev = (np.asarray(status) == 1) & ~np.isnan(res).any(axis=1)
+    rank = stats.rankdata(np.asarray(times, dtype=float)[ev])
+    rows = []
+    for j, name in enumerate(names):
+        r = res[ev, j]
+        corr = p = np.nan
+        if len(r) > 2 and np.std(r) > 0 and np.std(rank) > 0:
+            corr = float(np.corrcoef(r, rank)[0, 1])
+            x = sm.add_constant(rank)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                if groups is not None and len(np.unique(groups[ev])) > 1:
+                    # t with (clusters - 1) degrees of freedom: few clusters, wide intervals
+                    ols = sm.OLS(r, x).fit(cov_type="cluster", use_t=True,
+                                           cov_kwds={"groups": pd.factorize(groups[ev])[0]})
+                else:
+                    ols = sm.OLS(r, x).fit()
+            p = float(ols.pvalues[1])
+        rows.append({"covariate": name, "correlation": corr, "p_value": p})
+    return pd.DataFrame(rows, columns=["covariate", "correlation", "p_value"])
+
+
+def _at_risk_of_an_event(ep: pd.DataFrame, strata: str | None) -> np.ndarray:
+    """Rows of counting-process episodes (``entry, exit, status``) at risk at some closure time
+    of their stratum. The others (censored before the first closure) add nothing to Cox's
+    partial likelihood, but statsmodels gives them undefined score residuals, which would make
+    the cluster-robust covariance undefined."""
+    keep = np.zeros(len(ep), dtype=bool)
+    keys = ep[strata].to_numpy() if strata else np.zeros(len(ep))
+    entry = ep["entry"].to_numpy(dtype=float)
+    exit_ = ep["exit"].to_numpy(dtype=float)
+    status = ep["status"].to_numpy(dtype=int)
+    for k in pd.unique(keys):
+        rows = keys == k
+        times = np.sort(exit_[rows & (status == 1)])
+        at_risk = (np.searchsorted(times, exit_[rows], side="right")
+                   - np.searchsorted(times, entry[rows], side="right"))
+        keep[rows] = at_risk > 0
+    return keep
+
+
+def clustered_cox(
+    episodes_df: pd.DataFrame,
+    covariates: list[str],
+    groups: str | None = None,
+    strata: str | None = None,
+    confidence: float = CONFIDENCE,
+) -> CoxFit:
+    """Cox regression of closure (``PHReg``, Breslow ties, left-truncated at ``entry``) with
+    errors clustered by column ``groups`` (``PHReg.fit(groups=...)``, a sandwich over clusters:
+    the units of one run share a market and are not independent) and, optionally, a baseline
+    hazard per ``strata`` (each replication its own). With one cluster only the model-based
+    errors are used and a note says so. Covariates that do not vary are dropped (noted)."""
+    from statsmodels.duration.hazard_regression import PHReg
+
+    notes: list[str] = []
+    used = []
+    for c in covariates:
+        if episodes_df[c].nunique(dropna=True) < 2:
+            notes.append(f"{c} does not vary in these runs, so it has no hazard ratio")
+        else:
+            used.append(c)
+    cols = ["covariate", "hazard_ratio", "low", "high", "p_value"]
+    empty = CoxFit(pd.DataFrame(columns=cols),
+                   pd.DataFrame(columns=["covariate", "correlation", "p_value"]), 0, notes)
+    if int(episodes_df["status"].sum()) == 0:
+        notes.append("no closures: hazard ratios cannot be estimated")
+        return empty
+    if not used:
+        return empty
+    gr = episodes_df[groups].to_numpy() if groups else None
+    n_clusters = int(len(np.unique(gr))) if gr is not None else 0
+    if gr is not None and n_clusters < 2:
+        notes.append("one cluster only: model-based errors, which take units as independent")
+        gr = None
+    elif gr is not None and n_clusters < 10:
+        notes.append(f"errors clustered over {n_clusters} clusters only: the intervals are "
+                     "rough")
+    ep = episodes_df[_at_risk_of_an_event(episodes_df, strata)]
+    if gr is not None:
+        gr = ep[groups].to_numpy()
+    exit_ = ep["exit"].to_numpy(dtype=float)
+    status = ep["status"].to_numpy(dtype=int)
+    model = PHReg(exit_, ep[used].to_numpy(dtype=float), status=status,
+                  entry=ep["entry"].to_numpy(dtype=float),
+                  strata=ep[strata].to_numpy() if strata else None, ties="breslow")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = model.fit(groups=gr)
+    ci = fit.conf_int(alpha=1 - confidence)
+    with np.errstate(over="ignore"):  # a covariate with no closures has an unbounded interval
+        table = pd.DataFrame({
+            "covariate": used,
+            "hazard_ratio": np.exp(fit.params),
+            "low": np.exp(ci[:, 0]),
+            "high": np.exp(ci[:, 1]),
+            "p_value": fit.pvalues,
+        })
+    ph = ph_check(fit, exit_, status, gr, used)
+    return CoxFit(table[cols], ph, n_clusters if gr is not None else 1, notes)

@@ -461,11 +461,36 @@ def _write_report(folder: Path, png: bool, svg: bool, table_md: Path | None = No
     except ExportError as exc:
         err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(1) from None
+    for sentence in report.brief:
+        console.print(f"  {sentence}", highlight=False)
     for label, value in report.headline:
         console.print(f"  {label:<44} {value}", highlight=False)
     console.print(f"  report: {path}", highlight=False)
     if formats:
         console.print(f"  figures: {folder / 'figures'}/ ({', '.join(formats)})", highlight=False)
+
+
+def _print_paired(out: Path) -> None:
+    """Print the paired-difference table the comparison wrote (paired_differences.parquet)."""
+    import pandas as pd
+
+    from analysis.paired import FILE, interval_text
+
+    path = out / f"{FILE}.parquet"
+    if not path.is_file():
+        return
+    table = pd.read_parquet(path)
+    if table.empty:
+        return
+    t = Table(title="paired differences, scenario - first scenario (same seeds)",
+              header_style="bold")
+    for col in ("scenario", "figure", "mean, first", "mean, scenario", "difference (95% CI)"):
+        t.add_column(col)
+    for _, r in table.iterrows():
+        t.add_row(str(r["scenario"]), str(r["label"]), _num(r["mean_reference"]),
+                  _num(r["mean_scenario"]), interval_text(r))
+    Console(width=max(console.width, 120), soft_wrap=True).print(t)
+    console.print(f"  [dim]written {path} and {path.with_suffix('.csv')}[/]", highlight=False)
 
 
 @app.command()
@@ -474,7 +499,19 @@ def compare(
         list[Path], typer.Argument(help="Scenario YAML files to compare", show_default=False)
     ],
     out: Annotated[Path, typer.Option(help="Folder for the runs, runs.parquet and report.html")],
-    reps: Annotated[int, typer.Option(min=1, help="Replications per scenario")] = 10,
+    reps: Annotated[str, typer.Option(
+        help="Replications per scenario, or 'auto': in batches until the headline difference's "
+        "95% interval is --precision wide on each side (or --max-reps)")] = "10",
+    precision: Annotated[float, typer.Option(
+        help="--reps auto: largest half-width of the headline difference's 95% interval (a "
+        "share for survival: 0.01 is one percentage point)")] = 0.01,
+    max_reps: Annotated[int, typer.Option(min=2, help="--reps auto: most replications")] = 200,
+    batch: Annotated[int, typer.Option(
+        min=2, help="--reps auto: replications of the first batch, and the least added by "
+        "each further batch")] = 10,
+    headline: Annotated[str, typer.Option(
+        help="--reps auto: the figure whose difference (second scenario vs first) is narrowed: "
+        "an outcome of paired_differences, e.g. survival_5y, units_alive_end")] = "survival_10y",
     seed: Annotated[int, typer.Option(min=0, help="Root seed of the paired replications")] = 0,
     workers: Annotated[int | None, typer.Option(min=1, help="Processes (default: all cores)")]
     = None,
@@ -483,25 +520,55 @@ def compare(
     svg: SvgOpt = False,
     scale: ScaleOpt = 1.0,
 ) -> None:
-    """Run scenarios on the same seeds (paired replications) and build the HTML report."""
-    from analysis.compare import run_comparison
+    """Run scenarios on the same seeds (paired replications) and build the HTML report; the
+    headline is each scenario's paired difference against the first, with its interval."""
+    from analysis.compare import run_adaptive_comparison, run_comparison
     from sim.scenario import ScenarioError
 
     t0 = time.perf_counter()
+    auto = reps.strip().lower() == "auto"
+    if not auto:
+        try:
+            n_reps = int(reps)
+        except ValueError:
+            n_reps = 0
+        if n_reps < 1:
+            fail(ScenarioError([("<command line>", "--reps",
+                                 f"{reps!r}: give a whole number of at least 1, or auto")]))
 
     def progress(done: int, total: int) -> None:
         if done == total or done % max(1, total // 10) == 0:
             err_console.print(f"  [dim]{done}/{total} runs[/]", highlight=False)
 
+    def batch_done(done: int, half: float) -> None:
+        width = "no interval yet" if half != half else f"half-width {half:.4g}"
+        err_console.print(f"  [dim]{done} replications: {headline} difference {width} "
+                          f"(target {precision:g})[/]", highlight=False)
+
     try:
         check_writable(out)  # a folder that cannot be written is found before any run
-        runs = run_comparison(scenarios, out, reps=reps, root_seed=seed, sets=set_,
-                              workers=workers, progress=progress)
+        if auto:
+            runs, info = run_adaptive_comparison(
+                scenarios, out, precision, max_reps=max_reps, batch=batch, outcome=headline,
+                root_seed=seed, sets=set_, workers=workers, progress=progress,
+                batch_done=batch_done)
+        else:
+            runs = run_comparison(scenarios, out, reps=n_reps, root_seed=seed, sets=set_,
+                                  workers=workers, progress=progress)
     except ScenarioError as exc:
         fail(exc)
     console.print(f"  {len(runs)} runs in {time.perf_counter() - t0:.1f} s -> {out}/",
                   highlight=False)
+    if auto:
+        half = info["half_width"]
+        console.print(
+            f"  --reps auto: {info['reps']} replications per scenario "
+            f"({len(info['batches'])} batch{'es' * (len(info['batches']) != 1)}); "
+            f"{headline} difference half-width {half:.4g} "
+            f"{'<=' if info['stopped'] == 'precision met' else '>'} {precision:g}: "
+            f"{info['stopped']}", highlight=False)
     _write_report(out, png, svg, scale=scale)
+    _print_paired(out)
 
 
 @app.command()

@@ -48,7 +48,9 @@ def test_compare_writes_paired_runs_like_a_sweep(comparison):
         assert (out / path / "summary.json").is_file()
     meta = json.loads((out / "compare.json").read_text())
     assert meta["reps"] == 2 and meta["root_seed"] == 3 and meta["sets"] == ["end=2007-12"]
-    assert "log-rank p, kerala baseline vs no spem" in output
+    assert "5-year survival, no spem - kerala baseline" in output  # the paired headline
+    assert "Across 2 paired replications" in output
+    assert "hazard ratio of closure, no spem vs kerala baseline" in output
 
 
 def test_compare_folder_is_a_sweep_over_the_scenarios(comparison):
@@ -151,7 +153,10 @@ def test_report_is_self_contained_with_every_section(comparison):
     assert len(text) > 3_000_000  # plotly.js itself is inside
     for name in FIGURES:
         assert f'data-figure="{name}"' in text, name
-    for words in ("Log-rank tests between scenarios", "US$45", "43 %", "Why units close",
+    for words in ("Log-rank tests between scenarios, stratified by replication",
+                  "Paired differences between scenarios", "proportional-hazards check",
+                  "Hazard ratio of closure, each scenario against kerala baseline", "US$45",
+                  "43 %", "Why units close", "With errors clustered by run instead",
                   "Parameters and events that differ", "mission_withdraws", "paired"):
         assert words in text, words
     assert text.count('class="caption"') >= len(FIGURES)

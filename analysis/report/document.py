@@ -48,6 +48,7 @@ class Report:
     runset: RunSet
     sections: list[Section]
     headline: list[tuple[str, str]] = field(default_factory=list)
+    brief: list[str] = field(default_factory=list)  # sentences opening the "In brief" box
 
     def figures(self) -> list[tuple[str, go.Figure]]:
         return [

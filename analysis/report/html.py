@@ -22,6 +22,7 @@ from analysis.report.sections import (
     earnings_section,
     effects_section,
     outcomes_section,
+    paired_section,
     parameters_section,
     patterns_section,
     people_section,
@@ -35,7 +36,15 @@ from sim import atomic
 def build(rs: RunSet) -> Report:
     """All sections of the report for a run set."""
     headline: list[tuple[str, str]] = []
+    brief: list[str] = []
     sections = []
+    if rs.kind == "compare":
+        try:  # the comparison's answer first
+            sections.append(paired_section(rs, headline, brief))
+        except Exception as exc:  # noqa: BLE001 - one broken section must not sink the report
+            s = Section("paired", "Paired differences between scenarios")
+            s.note(f"This section failed to build: {type(exc).__name__}: {exc}")
+            sections.append(s)
     if rs.kind == "sweep" and rs.meta.get("design") == "oat":
         sections.append(effects_section(rs))  # the answer of a one-factor-at-a-time sweep first
     sections.append(survival_section(rs, headline))
@@ -59,7 +68,7 @@ def build(rs: RunSet) -> Report:
     detail = (", ".join(f"{_pretty(k)}: {v}" for k, v in per.items()) if len(per) <= MAX_POINTS
               else f"{len(per)} design points")
     headline.insert(0, ("runs", f"{n} ({detail})"))
-    return Report(title, rs, sections, headline)
+    return Report(title, rs, sections, headline, brief)
 
 
 CSS = """
@@ -119,6 +128,7 @@ def render(report: Report) -> str:
         for k, v in report.headline
     )
     notes = "".join(f'<p class="note">{html.escape(n)}</p>' for n in report.runset.notes)
+    notes += "".join(f'<p class="brief"><b>{html.escape(b)}</b></p>' for b in report.brief)
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         f"<title>{html.escape(report.title)}</title>"

@@ -7,6 +7,7 @@ from analysis.report.sections.earnings_arrears import arrears_section, earnings_
 from analysis.report.sections.effects import effects_section
 from analysis.report.sections.field_patterns import BASELINE_NAME, FIELD, patterns_section
 from analysis.report.sections.outcomes_alive import alive_section, outcomes_section
+from analysis.report.sections.paired import paired_section
 from analysis.report.sections.provenance import parameters_section, runs_section
 from analysis.report.sections.survival import survival_section
 
@@ -20,6 +21,7 @@ __all__ = [
     "earnings_section",
     "effects_section",
     "outcomes_section",
+    "paired_section",
     "parameters_section",
     "patterns_section",
     "people_section",
