@@ -25,6 +25,7 @@ run: $(STAMP)  ## run the Kerala baseline and print its summary
 	$(BIN)/sosim run scenarios/kerala_baseline.yaml
 
 test: $(STAMP)  ## the whole test suite
+	@test -x /usr/bin/chromium || echo "note: Debian's chromium is not installed, so the browser tests (tests/test_*_browser.py) and the PNG/SVG export test will be SKIPPED; to run them: apt-get install -y chromium"
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)  ## speed and scale against Mesa's reference models (prints, writes out/bench.json)

@@ -371,3 +371,131 @@ def effect_dots(t: pd.DataFrame, title: str, facets: Sequence[str], rows: Sequen
     fig.update_yaxes(autorange="reversed")
     height = max(380, 120 + len(rows) * (40 + 32 * len(labels)))
     return _layout(fig, title, "", "", height=height)
+
+
+def _grid(n: int, cols: int, titles: Sequence[str], shared_y: bool) -> tuple[go.Figure, int, int]:
+    cols = max(1, min(cols, n))
+    rows = max(1, -(-n // cols))
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=list(titles),
+                        shared_yaxes="all" if shared_y else False,
+                        horizontal_spacing=0.06 if shared_y else 0.09,
+                        vertical_spacing=min(0.5 / rows, 0.12) if rows > 1 else 0.1)
+    return fig, rows, cols
+
+
+def band_panels(
+    panels: Sequence[tuple[str, pd.DataFrame, dict[str, str]]],
+    title: str,
+    xlabel: str,
+    ylabel: str = "",
+    order: Sequence[object] | None = None,
+    cols: int = 3,
+    shared_y: bool = False,
+    band_label: str = "5-95 % over replications",
+    ticks: bool = True,
+) -> go.Figure:
+    """Small multiples of a mean with its band: one panel per ``(title, frame, y-axis format)``,
+    each frame with columns ``x, mean, low, high`` (and optionally ``n``). ``order`` lists the
+    x values of a categorical axis in display order (None: a numeric axis). Every panel shares
+    the x axis; ``shared_y`` also the y axis (one outcome in several conditions); ``ticks``
+    puts a tick at each x value of a numeric axis with few values (a grid's)."""
+    fig, rows, ncols = _grid(len(panels), cols, [p[0] for p in panels], shared_y)
+    colour = PALETTE[0]
+    for i, (_, d, _fmt) in enumerate(panels):
+        r, c = i // ncols + 1, i % ncols + 1
+        if order is not None:
+            rank = {v: k for k, v in enumerate(order)}
+            d = d.assign(_r=d["x"].map(rank)).sort_values("_r")
+            xs = [str(v) for v in d["x"]]
+        else:
+            d = d.sort_values("x")
+            xs = d["x"].tolist()
+        first = i == 0
+        fig.add_trace(go.Scatter(x=xs, y=d["high"], mode="lines", line={"width": 0},
+                                 showlegend=False, hoverinfo="skip", legendgroup="band"),
+                      row=r, col=c)
+        fig.add_trace(go.Scatter(x=xs, y=d["low"], mode="lines", line={"width": 0},
+                                 fill="tonexty", fillcolor=_rgba(colour, 0.2), name=band_label,
+                                 showlegend=first, legendgroup="band", hoverinfo="skip"),
+                      row=r, col=c)
+        fig.add_trace(go.Scatter(x=xs, y=d["mean"], mode="lines+markers", name="mean",
+                                 line={"color": colour, "width": 2}, marker={"size": 6},
+                                 showlegend=first, legendgroup="mean",
+                                 customdata=np.c_[d["low"], d["high"]],
+                                 hovertemplate="%{x}: %{y:.4g} [%{customdata[0]:.4g}, "
+                                               "%{customdata[1]:.4g}]<extra></extra>"),
+                      row=r, col=c)
+        if order is not None:
+            fig.update_xaxes(type="category", categoryorder="array",
+                             categoryarray=[str(v) for v in order], row=r, col=c)
+        elif ticks and d["x"].nunique() <= 12:  # a grid's few values: a tick at each
+            fig.update_xaxes(tickvals=sorted(d["x"].unique()), row=r, col=c)
+        if not shared_y or c == 1:
+            fig.update_yaxes(**_fmt, row=r, col=c)
+    height = max(HEIGHT, 90 + 250 * rows)
+    _layout(fig, title, "", ylabel, height=height)
+    fig.update_xaxes(title_text=xlabel, row=rows)
+    # the legend on the title's line (container coordinates), clear of the panels' titles
+    fig.update_layout(legend={"orientation": "h", "yref": "container", "y": 1.0,
+                              "yanchor": "top", "x": 1, "xanchor": "right"},
+                      margin={"t": 100})
+    return fig
+
+
+def heatmap_selector(
+    cells: Sequence[tuple[str, pd.DataFrame, dict[str, str], Sequence[str]]],
+    x_order: Sequence[object],
+    y_order: Sequence[object],
+    title: str,
+    xlabel: str,
+    ylabel: str,
+) -> go.Figure:
+    """A heatmap of the mean of an outcome over two parameters, one per ``(outcome, frame,
+    colour-bar format, cell texts)`` with a menu to switch between outcomes. Each frame has
+    columns ``x, y, mean, low, high``; ``x_order`` and ``y_order`` fix the axes' order; the
+    texts (one per frame row) are printed in the cells."""
+    fig = go.Figure()
+    xs, ys = [str(v) for v in x_order], [str(v) for v in y_order]
+    for i, (name, d, fmt, texts) in enumerate(cells):
+        d = d.assign(x=d["x"].astype(str), y=d["y"].astype(str), text=list(texts))
+
+        def grid(col: str, d: pd.DataFrame = d) -> list[list[object]]:
+            p = d.pivot(index="y", columns="x", values=col).reindex(index=ys, columns=xs)
+            return p.to_numpy(dtype=object).tolist()
+
+        z = grid("mean")
+        low, high = np.array(grid("low"), dtype=object), np.array(grid("high"), dtype=object)
+        fig.add_trace(go.Heatmap(
+            x=xs, y=ys, z=z, text=[["" if t is None or t != t else t for t in row]
+                                   for row in grid("text")],  # no run there: an empty cell
+            texttemplate="%{text}", colorscale="Viridis",
+            customdata=np.dstack([low, high]), name=name, visible=i == 0,
+            colorbar={"title": {"text": name.replace("_", " ")}, **fmt},
+            hovertemplate=f"{xlabel} %{{x}}, {ylabel} %{{y}}: %{{z:.4g}} "
+                          "[%{customdata[0]:.4g}, %{customdata[1]:.4g}]<extra></extra>",
+        ))
+    if len(cells) > 1:
+        buttons = [{"label": name.replace("_", " "), "method": "update",
+                    "args": [{"visible": [j == i for j in range(len(cells))]}]}
+                   for i, (name, *_rest) in enumerate(cells)]
+        fig.update_layout(updatemenus=[{"buttons": buttons, "x": 1.0, "xanchor": "right",
+                                        "y": 1.12, "yanchor": "bottom", "direction": "down"}])
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=xs)
+    fig.update_yaxes(type="category", categoryorder="array", categoryarray=ys)
+    return _layout(fig, title, xlabel, ylabel, height=max(HEIGHT, 160 + 45 * len(ys)))
+
+
+def ranking_heatmap(table: pd.DataFrame, title: str) -> go.Figure:
+    """Sensitivity ranking: rows = parameters (most influential first), columns = outcomes, the
+    cell the share of the outcome's variance its main effect explains (0-1)."""
+    fig = go.Figure(go.Heatmap(
+        x=[str(c).replace("_", " ") for c in table.columns], y=list(table.index),
+        z=table.to_numpy(dtype=float), zmin=0, zmax=1, colorscale="Blues",
+        text=[[f"{v:.0%}" for v in row] for row in table.to_numpy(dtype=float)],
+        texttemplate="%{text}", colorbar={"title": {"text": "variance explained"},
+                                          "tickformat": ".0%"},
+        hovertemplate="%{y} on %{x}: %{z:.1%}<extra></extra>",
+    ))
+    fig.update_yaxes(autorange="reversed")
+    return _layout(fig, title, "outcome", "parameter",
+                   height=max(320, 160 + 40 * len(table.index)))

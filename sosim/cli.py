@@ -261,8 +261,9 @@ def sweep(
             eta_text = f"{eta:.0f} s" if eta < 120 else f"{eta / 60:.1f} min"
             console.print(
                 f"{sw.spec.name}: {d.runs:,} runs ({d.points:,} design points x "
-                f"{d.replications} replications)\n  pilot: {d.pilot_runs} run(s), "
-                f"{d.seconds_per_run:.2f} s each\n  estimated time on {d.workers} worker(s): "
+                f"{d.replications} replications)\n  pilot: {d.pilot_runs} run(s) timed on this "
+                f"machine, {d.workers} at a time: {d.seconds_per_run:.2f} s each\n"
+                f"  estimated time on {d.workers} worker(s): "
                 f"{eta_text}\n  estimated output: "
                 f"{d.estimated_bytes / 1e6:.1f} MB ({d.bytes_per_run / 1e3:.1f} kB per run)",
                 highlight=False)
@@ -430,6 +431,55 @@ def discover(
         console.print("  no box found", highlight=False)
     write_html(d, page)
     console.print(f"  trade-off and boxes: {page}", highlight=False)
+
+
+@app.command()
+def outcomes(
+    names: Annotated[list[str] | None, typer.Argument(
+        help="Outputs to describe (default: all), e.g. survival_10y", show_default=False)]
+    = None,
+    markdown: Annotated[bool, typer.Option(
+        "--markdown", help="Print the whole glossary as markdown (docs/outputs.md)")] = False,
+) -> None:
+    """The glossary of outputs: every summary figure, sweep outcome and table column, with
+    type, unit and exactly what it counts (from their one declaration, sim/columns)."""
+    from sim.columns import entries, glossary
+    from sim.scenario import ScenarioError
+
+    if markdown:
+        sys.stdout.write(glossary())
+        return
+    import re
+
+    rows = entries()
+
+    def matches(name: str, entry: str) -> bool:  # alive_training_at_end: alive_<line>_at_<when>
+        if "<" not in entry:
+            return name == entry
+        pattern = "".join(".+" if part.startswith("<") else re.escape(part)
+                          for part in re.split(r"(<[^>]+>)", entry) if part)
+        return entry.startswith("<") is False and re.fullmatch(pattern, name) is not None
+
+    if names:
+        known = {r[1] for r in rows}
+        bad = [n for n in names if not any(matches(n, k) for k in known)]
+        if bad:
+            import difflib
+
+            problems = []
+            for n in bad:
+                hit = difflib.get_close_matches(n, sorted(known), n=1, cutoff=0.6)
+                problems.append(("outcomes", n, "not an output of sosim"
+                                 + (f" (did you mean '{hit[0]}'?)" if hit else "")))
+            fail(ScenarioError(problems))
+        rows = [r for r in rows if any(matches(n, r[1]) for n in names)]
+    t = Table(title="sosim outputs (docs/outputs.md)", header_style="bold")
+    for col in ("where", "name", "type", "unit"):
+        t.add_column(col, no_wrap=True)
+    t.add_column("meaning", ratio=1, overflow="fold")
+    for row in rows:
+        t.add_row(*(escape(v) for v in row))  # "dict[str, int]" is not rich markup
+    Console(width=max(console.width, 120), soft_wrap=False).print(t)
 
 
 PngOpt = Annotated[bool, typer.Option("--png", help="Also export each figure as PNG")]

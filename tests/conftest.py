@@ -42,3 +42,32 @@ def step_until(model: SocialOutsourcingModel, month: int) -> SocialOutsourcingMo
     while model.t < month and not model.finished:
         model.step()
     return model
+
+
+BROWSER_HINT = ("the browser tests and PNG/SVG export need Debian's chromium at /usr/bin/chromium "
+                "(apt-get install -y chromium) and Playwright (the dev extra)")
+
+
+def browser_skip_lines(skipped: list) -> list[str]:
+    """One line per skipped browser test file (``tests/test_*_browser.py``) with its reason,
+    then what to install; [] when none was skipped. ``skipped``: pytest's skip reports."""
+    reasons: dict[str, str] = {}
+    for rep in skipped:
+        where = rep.nodeid.split("::")[0]
+        if not where.endswith("_browser.py"):
+            continue
+        text = rep.longrepr[2] if isinstance(rep.longrepr, tuple) else str(rep.longrepr)
+        reasons.setdefault(where, str(text).removeprefix("Skipped: "))
+    if not reasons:
+        return []
+    return [f"{where}: SKIPPED ({why})" for where, why in sorted(reasons.items())] + [
+        f"to run them: {BROWSER_HINT}"]
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ARG001
+    """Say plainly at the end of ``make test`` when browser tests were skipped, and why."""
+    lines = browser_skip_lines(terminalreporter.stats.get("skipped", []))
+    if lines:
+        terminalreporter.write_sep("!", "browser tests skipped", yellow=True, bold=True)
+        for line in lines:
+            terminalreporter.write_line(line, yellow=True)

@@ -18,8 +18,9 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason="Debian's chromium is not installed (.ci/run installs it)")
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(),
+    reason="Debian's chromium is not installed (apt-get install -y chromium)")
 
 
 @pytest.fixture(scope="module")
@@ -31,10 +32,10 @@ def built(tmp_path_factory):
     return path, report
 
 
-def test_report_renders_offline_in_chromium(built):
+def render_in_chromium(path: Path, n_figures: int) -> tuple[list[dict], list[str], list[str]]:
+    """Open ``path`` in headless Chromium with the network cut off; wait for ``n_figures``
+    plots and return what each drew, the console errors and the blocked requests."""
     sync_api = pytest.importorskip("playwright.sync_api")
-    path, report = built
-    n_figures = len(report.figures())
     profile = tempfile.mkdtemp(prefix="sosim-chromium-")
     errors: list[str] = []
     blocked: list[str] = []
@@ -66,18 +67,43 @@ def test_report_renders_offline_in_chromium(built):
                         id: gd.id,
                         traces: (gd.data || []).length,
                         svg: gd.querySelectorAll('.main-svg .trace, .main-svg g.trace').length,
+                        heatmaps: gd.querySelectorAll('.main-svg .hm').length,
                         title: (gd.querySelector('.gtitle') || {}).textContent || ''}))"""
                 )
             finally:
                 ctx.close()
     finally:
         shutil.rmtree(profile, ignore_errors=True)
+    return drawn, errors, blocked
+
+
+def test_report_renders_offline_in_chromium(built):
+    path, report = built
+    n_figures = len(report.figures())
+    drawn, errors, blocked = render_in_chromium(path, n_figures)
     assert len(drawn) == n_figures
     for fig in drawn:
         assert fig["traces"] > 0 and fig["svg"] > 0, fig
         assert fig["title"], fig
     assert errors == []
     assert blocked == []  # nothing tried to reach the network
+
+
+def test_sweep_report_draws_the_answer_heatmap_and_main_effects_in_chromium(tmp_path):
+    from tests.test_sweep_answers import WXD, _wxd_outcome, synthetic_sweep
+
+    d = synthetic_sweep(tmp_path / "sweep", WXD, _wxd_outcome)
+    path, report = build_report(d)
+    n_figures = len(report.figures())
+    drawn, errors, blocked = render_in_chromium(path, n_figures)
+    assert errors == [] and blocked == []
+    by_id = {f["id"]: f for f in drawn}
+    first = drawn[0]
+    assert first["id"].startswith("fig-answer_survival_10y_") and first["svg"] >= 6, first
+    assert "Survival 10y against" in first["title"]
+    heat = next(f for i, f in by_id.items() if i.startswith("fig-heatmap_"))
+    assert heat["heatmaps"] >= 1, heat
+    assert any(i.startswith("fig-main_effects_") and f["svg"] > 0 for i, f in by_id.items())
 
 
 def test_static_export_through_kaleido(built, tmp_path):

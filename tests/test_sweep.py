@@ -110,9 +110,10 @@ def test_runs_table_columns(reference):
     assert (runs["status"] == "ok").all() and runs["error"].isna().all()
     assert runs["key"].is_unique
     # the withdrawal shows: no unit founded after the mission left in 2000
-    never = runs.loc[runs["mission_withdraws"].isna(), "units_founded"]
+    never = runs.query("mission_withdraws == 'none'")["units_founded"]
     early = runs.loc[runs["mission_withdraws"] == "2000-01", "units_founded"]
     assert len(never) == len(early) == 4 and early.max() < never.min()
+    assert runs["mission_withdraws"].notna().all()  # "never" is the string none, not null
     monthly = read_monthly(out)
     assert len(monthly) == 8 * 30 and set(monthly["point"]) == {0, 1, 2, 3}
     # readable as one dataset by pyarrow too (hive partitions by point)

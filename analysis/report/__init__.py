@@ -39,6 +39,7 @@ from analysis.report.sections import (
     people_section,
     runs_section,
     survival_section,
+    sweep_effects_section,
     tenure_section,
 )
 from sim.scenario import LINES
@@ -71,5 +72,6 @@ __all__ = [
     "render",
     "runs_section",
     "survival_section",
+    "sweep_effects_section",
     "tenure_section",
 ]

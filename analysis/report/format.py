@@ -48,3 +48,42 @@ def _lines(s: pd.Series) -> pd.Series:
     """Lines of business as an ordered categorical (training, data entry, hardware)."""
     extra = [x for x in pd.unique(s.dropna().astype(str)) if x not in LINES]
     return pd.Categorical(s.astype(str), categories=[*LINES, *extra], ordered=True)
+
+
+def outcome_unit(name: str) -> str:
+    """The unit of a kept sweep outcome, from the one declaration of outputs (``sim.columns``):
+    a summary figure's unit, ``units`` for the counts of units alive kept by ``alive_at``."""
+    from sim.columns import SUMMARY_FIGURES
+
+    f = SUMMARY_FIGURES.get(name)
+    if f is not None:
+        return f.unit
+    if name.startswith(("alive_", "units_alive_at_")):
+        return "units"
+    return ""
+
+
+def fmt_value(v: object, unit: str) -> str:
+    """A number as the report prints it: money as ``US$ 42,100`` (``US$ 37.2`` below 100),
+    shares as percentages, other figures with thousands separators and 3 significant digits."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    x = float(v)  # type: ignore[arg-type]
+    if unit.startswith("US$"):
+        sign = "-" if x < 0 else ""
+        body = f"{abs(x):,.0f}" if abs(x) >= 100 else f"{abs(x):,.1f}"
+        return f"{sign}US$ {body}"
+    if unit.startswith("share"):
+        return f"{x:.1%}"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:.3g}"
+
+
+def axis_format(unit: str) -> dict[str, str]:
+    """plotly axis settings that print a value in ``unit`` the way ``fmt_value`` does."""
+    if unit.startswith("US$"):
+        return {"tickprefix": "US$ ", "tickformat": ",.0f"}
+    if unit.startswith("share"):
+        return {"tickformat": ".0%"}
+    return {"tickformat": ",~g"}

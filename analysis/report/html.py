@@ -28,6 +28,7 @@ from analysis.report.sections import (
     people_section,
     runs_section,
     survival_section,
+    sweep_effects_section,
     tenure_section,
 )
 from sim import atomic
@@ -47,6 +48,8 @@ def build(rs: RunSet) -> Report:
             sections.append(s)
     if rs.kind == "sweep" and rs.meta.get("design") == "oat":
         sections.append(effects_section(rs))  # the answer of a one-factor-at-a-time sweep first
+    elif rs.kind == "sweep":
+        sections.append(sweep_effects_section(rs))  # the outcomes against the parameters first
     sections.append(survival_section(rs, headline))
     if rs.kind == "sweep":
         sections.append(outcomes_section(rs))

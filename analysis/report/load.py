@@ -144,7 +144,8 @@ def load(root: str | Path) -> RunSet:
 
 
 MAX_POINTS = 8
-"""Design points drawn in a sweep report's figures (the outcomes table lists them all)."""
+"""Design points drawn one line each in a sweep report's figures of series over time (the
+figures of outcomes against the parameters and the outcomes table show them all)."""
 
 
 def _point_labels(design: pd.DataFrame | None, points: list[int]) -> dict[int, str]:
@@ -269,8 +270,9 @@ def _load_sweep(root: Path) -> RunSet:
             rs.scenarios[label] = base
     if len(rs.labels) > MAX_POINTS:
         rs.notes.append(
-            f"the figures show the first {MAX_POINTS} of {len(rs.labels)} design points; the "
-            "outcomes table lists them all"
+            f"the figures of series over time draw the first {MAX_POINTS} of "
+            f"{len(rs.labels)} design points (one line each); the figures of outcomes against "
+            "the swept parameters and the outcomes table show all of them"
         )
     ts = _sweep_series(root, runs, point_of)
     if ts is not None:

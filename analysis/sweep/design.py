@@ -88,10 +88,15 @@ def oat_design(spec: SweepSpec) -> Design:
     return Design([*names, FACTOR, LEVEL], points, None, None)
 
 
-def make_design(spec: SweepSpec) -> Design:
-    """Design points of a sweep (deterministic given the spec)."""
+def make_design(spec: SweepSpec, rows: list[dict[str, Any]] | None = None) -> Design:
+    """Design points of a sweep (deterministic given the spec); a table design's points are
+    ``rows``, the rows of its points file in their order (``analysis.sweep.spec.read_points``)."""
     names = list(spec.parameters)
     params = spec.parameters
+    if spec.design == "table":
+        if rows is None:
+            raise ValueError("a table design needs its rows (load the sweep with load_sweep)")
+        return Design(list(rows[0]), [dict(r) for r in rows], None, None)
     if spec.design == "oat":
         return oat_design(spec)
     if spec.design == "grid":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,16 +30,20 @@ class DryRun:
 
 
 def dry_run(sweep: Sweep, workers: int = 1, pilots: int = 3) -> DryRun:
-    """Time a few pilot runs (spread over the design) and estimate the sweep's time and size."""
+    """Time pilot runs on this machine and estimate the sweep's time and size. The pilots are
+    spread over the design (early and late withdrawals, short and long delays: runs differ in
+    length) and run as the sweep would, ``workers`` at a time on a process pool, so the time
+    per run includes the contention of runs sharing the machine's cores; the estimate is that
+    measured time x runs / workers (no constant per run)."""
+    from analysis.runmany import run_jobs
+
     plan = make_plan(sweep)
-    n = min(pilots, plan.total)
+    n = min(max(pilots, 2 * workers), plan.total)
     picks = sorted({round(i * (plan.total - 1) / max(n - 1, 1)) for i in range(n)})
     jobs = [j for j in plan.jobs() if j.run in picks]
-    times, results = [], []
-    for job in jobs:
-        t = time.perf_counter()
-        results.append(execute(job))
-        times.append(time.perf_counter() - t)
+    results = [r for _, r in (item for item in run_jobs(execute, jobs, workers=workers)
+                              if item is not None)]
+    times = [float(r["row"]["wall_time_s"]) for r in results]
     store = RunStore(Path("."), plan)
     for r in results:
         store.add(r)

@@ -15,9 +15,12 @@ from analysis.sweep.design import Design, make_design
 from analysis.sweep.outcomes import MONTHLY_COLUMNS, alive_columns
 from analysis.sweep.seeds import dummy_seed, replication_seeds
 from analysis.sweep.spec import DUMMY, FACTOR, LEVEL, Case, Outcomes, Sweep
+from sim.columns import RUN_COLUMNS
 from sim.scenario import Scenario, parse_year_month
 
 FORMAT = 1
+NEVER = "none"
+"""How the runs table and design.parquet store ``mission_withdraws`` for "never withdraws"."""
 
 
 def _canonical(obj: Any) -> str:
@@ -131,7 +134,12 @@ class Plan:
         return {job.key for job in self.jobs()}
 
     def spec_hash(self) -> str:
-        spec = self.sweep.spec.model_dump(mode="json", exclude={"description"})
+        # ``points`` (a table design's file) left out when unset: the hash of a grid, lhs...
+        # sweep is the one it had before table designs existed (its folders still resume)
+        skip = {"description"} | ({"points"} if self.sweep.spec.points is None else set())
+        spec = self.sweep.spec.model_dump(mode="json", exclude=skip)
+        if self.sweep.rows is not None:  # a table design: the points file's rows, in order
+            return _digest({"spec": spec, "base": self.base_hash, "rows": self.sweep.rows})
         return _digest({"spec": spec, "base": self.base_hash})
 
     # ---------------------------------------------------------------- Arrow schemas
@@ -164,9 +172,9 @@ class Plan:
 
     def runs_schema(self) -> pa.Schema:
         o = self.sweep.spec.outcomes
-        fields = [("run", pa.int64()), ("point", pa.int64()), ("replication", pa.int64()),
-                  ("seed", pa.int64()), ("key", pa.string()), ("status", pa.string()),
-                  ("error", pa.string()), ("wall_time_s", pa.float64())]
+        arrow = {"int64": pa.int64(), "float64": pa.float64(), "string": pa.string()}
+        # the columns every run has, as declared once in sim.columns (SWEEP_RUNS)
+        fields = [(c.name, arrow[c.dtype]) for c in RUN_COLUMNS]
         fields += list(self.param_types().items())
         fields += [(k, pa.float64()) for k in o.summary]
         fields += [(c, pa.int64()) for c in alive_columns(o)]
@@ -181,8 +189,10 @@ class Plan:
 
     def param_cell(self, name: str, value: Any) -> Any:
         if name == "mission_withdraws":
+            # "never withdraws" is the plain string ``none`` (not null), so that
+            # ``runs.query("mission_withdraws == 'none'")`` finds those runs
             if value is None or (isinstance(value, str) and value.lower() == "none"):
-                return None
+                return NEVER
             return parse_year_month(value)
         if pa.types.is_string(self._ptypes[name]) and value is not None:
             return value if isinstance(value, str) else json.dumps(value)
@@ -235,4 +245,4 @@ def make_plan(sweep: Sweep, version: str | None = None,
     """The plan of a sweep (of its ``shard`` ``(K, N)`` only, when given)."""
     if version is None:
         from sim import __version__ as version
-    return Plan(sweep, make_design(sweep.spec), version, shard)
+    return Plan(sweep, make_design(sweep.spec, sweep.rows), version, shard)

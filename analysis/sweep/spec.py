@@ -129,7 +129,11 @@ class SweepSpec(_Strict):
     set: dict[str, Any] = Field(
         default_factory=dict, description="dotted.path: value overrides of the base (e.g. end)"
     )
-    design: Literal["grid", "lhs", "sobol", "morris", "oat"]
+    design: Literal["grid", "lhs", "sobol", "morris", "oat", "table"]
+    points: str | None = Field(
+        None, description="table: CSV or Parquet file of the design points, relative to the "
+        "sweep file (one column per parameter path, one row per point)"
+    )
     samples: int | None = Field(
         None, ge=1, description="lhs: points; sobol: base samples N; morris: trajectories"
     )
@@ -186,6 +190,8 @@ class Sweep:
     spec: SweepSpec
     base: Scenario
     file: str
+    rows: list[dict[str, Any]] | None = None
+    """A table design's points, as read from its ``points`` file (None for other designs)."""
 
     @property
     def parameters(self) -> list[str]:
@@ -212,14 +218,18 @@ def load_sweep(path: str | Path) -> Sweep:
     base = _resolve_base(spec, path, problems)
     problems += _design_problems(spec, f)
     problems += _outcome_problems(spec, f)
-    if base is not None:
+    rows = None
+    if spec.design == "table":
+        if base is not None and not problems:
+            rows = read_points(spec, base, path, problems)
+    elif base is not None:
         problems += _parameter_problems(spec, base, f)
         if not problems:
             problems += _case_problems(spec, base, f)
     if problems:
         raise SweepError(problems)
     assert base is not None
-    return Sweep(spec, base, f)
+    return Sweep(spec, base, f, rows)
 
 
 def _resolve_base(spec: SweepSpec, path: Path, problems: list) -> Scenario | None:
@@ -260,8 +270,20 @@ def _design_problems(spec: SweepSpec, f: str) -> list[tuple[str, str, str]]:
     d, n = spec.design, spec.samples
     if spec.cases and d != "oat":
         out.append((f, "cases", f"cases are levels of an oat design, not of a {d} design"))
+    if spec.points is not None and d != "table":
+        out.append((f, "points", f"points are the rows of a table design, not of a {d} design"))
     if d == "oat":
         return out + _oat_problems(spec, f)
+    if d == "table":
+        if spec.points is None:
+            out.append((f, "points", "a table design needs points: a CSV or Parquet file of "
+                        "design points (one column per parameter)"))
+        if spec.parameters:
+            out.append((f, "parameters", "a table design takes its parameters from the "
+                        "columns of its points file"))
+        if n is not None:
+            out.append((f, "samples", "a table design takes no samples (one point per row)"))
+        return out
     if not spec.parameters:
         return [*out, (f, "parameters", f"a {d} design needs at least one parameter")]
     if d == "grid":
@@ -471,3 +493,116 @@ def oat_size(spec: SweepSpec) -> int:
 def grid_size(spec: SweepSpec) -> int:
     return math.prod(len(p.values) if p.values is not None else (p.steps or 0)
                      for p in spec.parameters.values())
+
+
+MAX_TABLE_POINTS = 100_000
+"""Rows a table design may list (each is a design point, each point runs every replication)."""
+MAX_ROW_PROBLEMS = 20
+"""Bad rows of a points file listed before the rest are summarised in one line."""
+
+
+def _cell(v: Any) -> Any:
+    """A cell of a points file as a sweep value: numbers as numbers (also when a CSV column mixes
+    them with words such as ``none``), true/false as booleans, other text as text."""
+    if hasattr(v, "item"):
+        v = v.item()
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    if not isinstance(v, str):
+        return v
+    text = v.strip()
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    for kind in (int, float):
+        try:
+            x = kind(text)
+        except ValueError:
+            continue
+        return int(x) if isinstance(x, float) and x.is_integer() else x
+    return text
+
+
+def read_points(spec: SweepSpec, base: Scenario, path: Path,
+                problems: list[tuple[str, str, str]]) -> list[dict[str, Any]] | None:
+    """A table design's points: read ``spec.points`` (CSV or Parquet, relative to the sweep
+    file ``path``), check every column is a parameter and every row gives a valid scenario,
+    and set ``spec.parameters`` to each column's values (so the runs table types them). Each
+    problem is appended as (points file, column (row r), reason); None if any."""
+    import pandas as pd
+
+    assert spec.points is not None
+    target = Path(spec.points) if Path(spec.points).is_absolute() else path.parent / spec.points
+    pf = str(target)
+    if not target.is_file():
+        problems.append((str(path), "points", f"file not found: {spec.points}"))
+        return None
+    suffix = target.suffix.lower()
+    if suffix not in (".csv", ".parquet", ".pq"):
+        problems.append((str(path), "points", f"expected a .csv or .parquet file, got "
+                         f"{target.name}"))
+        return None
+    if target.stat().st_size == 0:
+        problems.append((pf, "", "empty file (no design points)"))
+        return None
+    try:
+        if suffix == ".csv":
+            df = pd.read_csv(target, keep_default_na=False, na_values=[""], dtype=object,
+                             skipinitialspace=True)
+        else:
+            df = pd.read_parquet(target)
+    except Exception as exc:  # noqa: BLE001 - pandas/pyarrow raise many kinds
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        problems.append((pf, "", f"cannot be read as {suffix.lstrip('.')}: {reason}"))
+        return None
+    if df.columns.empty or df.empty:
+        problems.append((pf, "", "no design points (the file has no columns or no rows)"))
+        return None
+    if len(df) > MAX_TABLE_POINTS:
+        problems.append((pf, "", f"more than {MAX_TABLE_POINTS:,} design points"))
+        return None
+    if len(df) * spec.replications > MAX_RUNS:
+        problems.append((pf, "", f"more than {MAX_RUNS:,} runs"))
+        return None
+    cols = [str(c) for c in df.columns]
+    if len(set(cols)) != len(cols):
+        dup = next(c for c in cols if cols.count(c) > 1)
+        problems.append((pf, dup, "a column named twice"))
+        return None
+    rows = [{c: _cell(v) for c, v in zip(cols, rec, strict=True)}
+            for rec in df.itertuples(index=False, name=None)]
+    # a column must be a parameter: the checks of a swept parameter, on its first value
+    found: list[tuple[str, str, str]] = []
+    for c in cols:
+        trial = spec.model_copy(update={
+            "design": "grid", "parameters": {c: ParameterSpec(values=[rows[0][c]])}})
+        for _f, where, why in _parameter_problems(trial, base, pf):
+            if where == f"parameters.{c}":
+                found.append((pf, c, why))
+    if found:
+        problems += found
+        return None
+    start = len(problems)
+    for i, row in enumerate(rows, start=1):
+        if len(problems) - start >= MAX_ROW_PROBLEMS:
+            problems.append((pf, "", f"more bad rows after row {i - 1} not listed"))
+            break
+        empty = [c for c, v in row.items()
+                 if v is None or (isinstance(v, float) and math.isnan(v))]
+        for c in empty:
+            problems.append((pf, f"{c} (row {i})", "empty cell (give a value)"))
+        if empty:
+            continue
+        try:
+            apply_point(base, row)
+        except (ScenarioError, ValueError) as exc:
+            items = exc.problems if isinstance(exc, ScenarioError) else [("", "", str(exc))]
+            for _f, key, why in items:
+                col = next((c for c in cols if key == c or key.startswith(c + ".")),
+                           "mission_withdraws" if "mission_withdraws" in cols and (
+                               not key or key.startswith("events")) else None)
+                problems.append((pf, f"{col or key} (row {i})".strip(), why))
+    if problems:
+        return None
+    spec.parameters = {c: ParameterSpec(values=list(dict.fromkeys(r[c] for r in rows)))
+                       for c in cols}
+    return rows

@@ -224,6 +224,16 @@ TABLES: dict[str, Table] = {
 
 FW = "at field work (December of the field-work year, or the nearest month of the run)"
 
+
+
+def _survival(h: int, who: str) -> str:
+    """What ``survival_<h>y`` counts (``sim.outputs.survival_at``), in words."""
+    return (f"of the {who} whose first {h} years after founding lie within the run (founded no "
+            f"later than {h} years before the month after the run's last month), the share "
+            f"not closed before the month {h} years after their founding month; units founded "
+            "later are left out, not counted as survivors; null if there are none")
+
+
 SUMMARY: tuple[SummaryFigure, ...] = (
     SummaryFigure("scenario", "str", "-", "scenario name", identity=True),
     SummaryFigure("seed", "int", "-", "seed of the run", identity=True),
@@ -248,18 +258,15 @@ SUMMARY: tuple[SummaryFigure, ...] = (
                   "units open and viable in the last month", label="units open / viable at end"),
     SummaryFigure("share_alive_end", "float", SHARE,
                   "units open in the last month / units founded"),
-    SummaryFigure("survival_5y", "float | None", SHARE,
-                  "share of units still open 5 years after founding, among units observed "
-                  "that long", label="survival 5 / 10 years after founding", fmt="{:.1%}"),
-    SummaryFigure("survival_10y", "float | None", SHARE,
-                  "share of units still open 10 years after founding, among units observed "
-                  "that long", label="survival 5 / 10 years after founding", fmt="{:.1%}"),
+    *(
+        SummaryFigure(f"survival_{h}y", "float | None", SHARE, _survival(h, "units (all lines)"),
+                      label="survival 5 / 10 years after founding", fmt="{:.1%}")
+        for h in (5, 10)
+    ),
     # issue 14: survival by line, for the threats-and-supports sweep (one number per run)
     *(
         SummaryFigure(f"survival_{h}y_{line}", "float | None", SHARE,
-                      f"share of the {line.replace('_', ' ')} line's units still open {h} years "
-                      f"after founding, among that line's units founded at least {h} years "
-                      "before the run's last month (null if none)")
+                      _survival(h, f"{line.replace('_', ' ')} line's units"))
         for h in (5, 10)
         for line in LINES
     ),
@@ -318,6 +325,44 @@ PRINTED: tuple[str, ...] = (
 summary: founding, units open and viable, survival, earnings, money); exactly the figures that
 have a label."""
 assert set(PRINTED) == {f.name for f in SUMMARY if f.label is not None}
+
+SWEEP_RUNS = Table(
+    "runs",
+    "run of a sweep (`sosim sweep --out DIR`: the `DIR/runs/` dataset; `sosim compare` writes "
+    "the same)",
+    (
+        Column("run", "int64", "index", "the run: point x replications + replication", key=True),
+        Column("point", "int64", "index", "design point (row of design.parquet)", key=True),
+        Column("replication", "int64", "index",
+               "replication k: the same seed at every design point (common random numbers)",
+               key=True),
+        Column("seed", "int64", "-", "seed of the run"),
+        Column("key", "string", "-",
+               "run identity (base scenario, point, replication, parameters, seed, version): "
+               "what --resume skips by"),
+        Column("status", "string", "-", "ok, or failed (the run raised; outcomes null)"),
+        Column("error", "string", "-", "the failed run's traceback; null when ok"),
+        Column("wall_time_s", "float64", "s", "wall-clock time of the run"),
+        Column("<parameter path>", "as the values", "the parameter's",
+               "one column per swept parameter, by its dotted path (e.g. "
+               "payments.public_mean_delay_months); mission_withdraws holds the withdrawal "
+               "month as YYYY-MM, or the string none when the mission never withdraws"),
+        Column("<summary figure>", "float64", "the figure's",
+               "one column per kept figure (outcomes.summary; those marked (sweep) in the "
+               "summary below)"),
+        Column("alive_<line>_at_<when>", "int64", "units",
+               "units of the line open at the month kept by outcomes.alive_at (when: end, "
+               "field_work or YYYY_MM)"),
+        Column("units_alive_at_<when>", "int64", "units",
+               "units open at the month kept by outcomes.alive_at"),
+    ),
+)
+"""The runs table of a sweep: the columns every run has, then one per parameter and kept
+outcome (``analysis.sweep.plan.Plan.runs_schema`` writes them in this order)."""
+
+RUN_COLUMNS: tuple[Column, ...] = tuple(c for c in SWEEP_RUNS.columns if not c.name.startswith(
+    ("<", "alive_", "units_alive_at_")))
+"""The columns of a sweep's runs table that every run has, before its parameters."""
 
 MONTHLY_COLUMNS: dict[str, str] = {c.name: c.dtype for c in TIMESERIES.columns if not c.key}
 """Monthly series (``RunResult.timeseries`` columns) a sweep can keep, with their dtypes."""
@@ -416,7 +461,27 @@ def glossary() -> str:
     for f in SUMMARY:
         tag = " (sweep)" if f.scalar else ""
         out.append(f"| `{f.name}`{tag} | {_md(f.kind)} | {_md(f.unit)} | {_md(f.meaning)} |")
+    t = SWEEP_RUNS
+    out += ["", "## Sweep runs (`runs/`)", "", f"One row per {_md(t.row)}; read it with "
+            "`pd.read_parquet(\"DIR/runs\")`. Each run's monthly series are in "
+            "`DIR/timeseries/point=P/` (the `timeseries` columns kept by `outcomes.monthly`, "
+            "with `run` and `replication`).", "",
+            "| column | type | unit | meaning |", "|---|---|---|---|"]
+    for c in t.columns:
+        key = " (key)" if c.key else ""
+        out.append(f"| `{c.name}`{key} | {c.dtype} | {_md(c.unit)} | {_md(c.meaning)} |")
     return "\n".join(out) + "\n"
+
+
+def entries() -> list[tuple[str, str, str, str, str]]:
+    """Every output as ``(where, name, type, unit, meaning)``: the summary figures first (where
+    ``summary``, or ``summary, sweep`` for those a sweep can keep), then the sweep's runs table
+    and each table's columns (where: the table's name); what ``sosim outcomes`` prints."""
+    out = [("summary, sweep" if f.scalar else "summary", f.name, f.kind, f.unit, f.meaning)
+           for f in SUMMARY]
+    for t in (SWEEP_RUNS, *TABLES.values()):
+        out += [(t.name, c.name, c.dtype, c.unit, c.meaning) for c in t.columns]
+    return out
 
 
 GLOSSARY_PATH = Path(__file__).resolve().parents[2] / "docs" / "outputs.md"

@@ -10,6 +10,7 @@ from analysis.report.sections.outcomes_alive import alive_section, outcomes_sect
 from analysis.report.sections.paired import paired_section
 from analysis.report.sections.provenance import parameters_section, runs_section
 from analysis.report.sections.survival import survival_section
+from analysis.report.sections.sweep_effects import sweep_effects_section
 
 __all__ = [
     "BASELINE_NAME",
@@ -27,5 +28,6 @@ __all__ = [
     "people_section",
     "runs_section",
     "survival_section",
+    "sweep_effects_section",
     "tenure_section",
 ]

@@ -8,35 +8,57 @@ import pandas as pd
 
 from analysis import plots
 from analysis.report.document import Section
-from analysis.report.format import _lines, _pretty, _quantile_band
+from analysis.report.format import _lines, _pretty, _quantile_band, fmt_value, outcome_unit
 from analysis.report.load import RunSet
 from analysis.report.sections.common import _missing
 from sim.scenario import LINES
 
 
 def outcomes_section(rs: RunSet) -> Section:
-    """A sweep's kept outcomes per design point (mean and 5-95 % over replications)."""
+    """A sweep's kept outcomes per design point (mean and 5-95 % over replications): every
+    point, one column per swept parameter, rows in the parameters' numeric order, money as
+    US$ 42,100 and shares as percentages."""
+    from analysis.report.sections.sweep_effects import (
+        factor,
+        kept_outcomes,
+        sweep_parameters,
+    )
+
     sec = Section("outcomes", "Outcomes per design point")
-    skip = {"run", "point", "replication", "seed", "wall_time_s"}
-    design = rs.meta.get("_design")
-    params = set(design.columns) if design is not None else set()
-    cols = [c for c in rs.runs.columns if c not in skip and c not in params
-            and pd.api.types.is_numeric_dtype(rs.runs[c])]
+    params = sweep_parameters(rs)
+    cols = kept_outcomes(rs, params)
+    if rs.meta.get("design") == "oat":  # a point is a lever moved alone: its label says which
+        params = []
     if not cols:
         sec.note("The runs table keeps no numeric outcome.")
         return sec
-    g = rs.runs.groupby("scenario", sort=False)
-    rows = []
+    runs = rs.runs.reset_index(drop=True)
+    levels = {p: factor(runs, p) for p in params}  # each point's own values, not bins
+    g = runs.groupby("scenario", sort=False)
+    rows, order = [], []
     for label, d in g:
-        row: dict[str, Any] = {"design point": label, "runs": len(d)}
+        row: dict[str, Any] = {"design point": label.split(":")[0]} if params else \
+            {"design point": label}
+        rank = []
+        for p in params:
+            f = levels[p]
+            v = f.level.iloc[d.index[0]]
+            row[p] = v
+            rank.append(f.order.index(v) if v in f.order else len(f.order))
+        row["runs"] = len(d)
         for c in cols:
             v = pd.to_numeric(d[c], errors="coerce").dropna()
+            unit = outcome_unit(c)
             row[_pretty(c)] = (
-                "–" if v.empty else f"{v.mean():,.3g} [{v.quantile(0.05):,.3g}, "
-                f"{v.quantile(0.95):,.3g}]"
+                "–" if v.empty else f"{fmt_value(v.mean(), unit)} "
+                f"[{fmt_value(v.quantile(0.05), unit)}, {fmt_value(v.quantile(0.95), unit)}]"
             )
         rows.append(row)
-    sec.table("Kept outcomes: mean [5 %, 95 %] over replications", pd.DataFrame(rows))
+        order.append(tuple(rank))
+    table = pd.DataFrame(rows)
+    table = table.iloc[sorted(range(len(rows)), key=lambda i: order[i])]
+    sec.table("Kept outcomes: mean [5 %, 95 %] over replications", table,
+              f"All {len(table)} design points, in the order of the parameters' values.")
     return sec
 
 
