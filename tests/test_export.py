@@ -171,3 +171,17 @@ def test_per_point_summary_of_a_comparison_names_each_scenario_once():
                          "scenario": ["kerala_baseline", "no_spem"], "y": [1.0, 2.0]})
     s = point_summary(runs, ["scenario"])
     assert list(s.columns[:2]) == ["point", "scenario"] and s.columns.is_unique
+
+
+def test_figure_data_names_each_panel_and_the_axes():
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=1, cols=2, subplot_titles=["withdraws 2002", "never"])
+    fig.add_trace(go.Scatter(x=[1, 4], y=[0.6, 0.5], name="mean"), row=1, col=1)
+    fig.add_trace(go.Scatter(x=[1, 4], y=[0.9, 0.8], name="mean"), row=1, col=2)
+    fig.update_xaxes(title_text="payment delay (months)", row=1, col=1)
+    fig.update_yaxes(title_text="survival 10y", row=1, col=1)
+    df = figure_frame(fig)
+    assert list(df.columns) == ["trace", "panel", "payment delay (months)", "survival 10y"]
+    assert list(df["panel"]) == ["withdraws 2002"] * 2 + ["never"] * 2
+    assert list(df["survival 10y"]) == [0.6, 0.5, 0.9, 0.8]

@@ -31,13 +31,42 @@ def _values(v: Any) -> list[Any] | None:
     return [x.item() if isinstance(x, np.generic) else x for x in arr.ravel().tolist()]
 
 
+def _axis(fig: go.Figure, ref: str | None, letter: str) -> Any:
+    """The layout axis a trace's ``xaxis``/``yaxis`` reference names (``x2`` -> ``xaxis2``)."""
+    key = f"{letter}axis{(ref or letter)[1:]}"
+    return fig.layout[key] if key in fig.layout else None
+
+
+def _panel_titles(fig: go.Figure) -> dict[tuple[str, str], str]:
+    """The title of each subplot (make_subplots puts it centred above the subplot's domain),
+    by (xaxis, yaxis) reference."""
+    out: dict[tuple[str, str], str] = {}
+    for t in fig.data:
+        xref, yref = getattr(t, "xaxis", None) or "x", getattr(t, "yaxis", None) or "y"
+        xa, ya = _axis(fig, xref, "x"), _axis(fig, yref, "y")
+        if xa is None or ya is None or xa.domain is None or ya.domain is None:
+            continue
+        cx, top = (xa.domain[0] + xa.domain[1]) / 2, ya.domain[1]
+        for ann in fig.layout.annotations or ():
+            if (ann.xref == "paper" and ann.yref == "paper" and ann.x is not None
+                    and ann.y is not None and abs(ann.x - cx) < 1e-6 and abs(ann.y - top) < 1e-6):
+                out[(xref, yref)] = str(ann.text)
+    return out
+
+
+def _title(axis: Any) -> str:
+    return str(axis.title.text) if axis is not None and axis.title and axis.title.text else ""
+
+
 def figure_frame(fig: go.Figure) -> pd.DataFrame:
     """The figure's data in long form: one row per plotted value, with the trace's name (and
-    its axes when the figure has several), x, y and, where the trace has them, z, text, error
-    bars (``error_y``, ``error_y_minus``) and hover data (``customdata``)."""
+    its panel when the figure has several), x, y and, where the trace has them, z, text, error
+    bars (``error_y``, ``error_y_minus``) and hover data (``customdata``). The x and y columns
+    are named after the axes' title when the panels that have one share it."""
     frames = []
     several_axes = len({(getattr(t, "xaxis", None), getattr(t, "yaxis", None))
                         for t in fig.data}) > 1
+    panels = _panel_titles(fig) if several_axes else {}
     for i, t in enumerate(fig.data):
         # a band's edge traces carry no name of their own but the group of the line they bound
         name = (getattr(t, "name", None) or getattr(t, "legendgroup", None) or f"trace {i}")
@@ -75,12 +104,19 @@ def figure_frame(fig: go.Figure) -> pd.DataFrame:
         df = pd.DataFrame({k: v + [None] * (n - len(v)) for k, v in cols.items()})
         df.insert(0, "trace", name)
         if several_axes:
-            df.insert(1, "axes", f"{getattr(t, 'xaxis', None) or 'x'}/"
-                                 f"{getattr(t, 'yaxis', None) or 'y'}")
+            ref = (getattr(t, "xaxis", None) or "x", getattr(t, "yaxis", None) or "y")
+            df.insert(1, "panel", panels.get(ref, f"{ref[0]}/{ref[1]}"))
         frames.append(df)
     if not frames:
         return pd.DataFrame({"trace": []})
-    return pd.concat(frames, ignore_index=True, sort=False)
+    out = pd.concat(frames, ignore_index=True, sort=False)
+    rename = {}
+    for letter in ("x", "y"):
+        refs = {getattr(t, f"{letter}axis", None) or letter for t in fig.data}
+        titles = {_title(_axis(fig, r, letter)) for r in refs} - {""}  # often on one panel only
+        if len(titles) == 1 and (title := titles.pop()) not in out.columns:
+            rename[letter] = title
+    return out.rename(columns=rename)
 
 
 def figure_csv(fig: go.Figure) -> str:
