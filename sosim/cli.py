@@ -411,7 +411,11 @@ def discover(
                        min_density=min_density, max_boxes=max_boxes, peel_alpha=peel_alpha,
                        mass_min=mass_min)
         page = html or sweep_dir / f"discover-{outcome}.html"
-        check_writable(page.parent)
+        try:
+            check_writable(page.parent)
+        except ScenarioError as exc:  # named for the page, not for --out
+            raise ScenarioError([(str(page), "--html", reason)
+                                 for _, _, reason in exc.problems]) from None
     except ScenarioError as exc:
         fail(exc)
     console.print(f"{sweep_dir}: {d.cases:,} of {d.runs:,} runs have {d.question} "

@@ -123,3 +123,13 @@ def test_page_is_written_atomically_where_asked(sweep_dir, tmp_path):
     assert out.is_file() and not list(tmp_path.glob(".*tmp*"))
     with pytest.raises(DiscoverError):
         discover(sweep_dir, "survival_10y", below=0.8, above=0.9)
+
+
+def test_a_page_that_cannot_be_written_is_one_line_naming_html(sweep_dir, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    res = CliRunner().invoke(app, ["discover", str(sweep_dir), "--outcome", "survival_10y",
+                                   "--below", "0.8", "--html", str(blocker / "page.html")])
+    assert res.exit_code == 2
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1 and "--html" in lines[0] and "not a folder" in lines[0]
