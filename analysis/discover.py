@@ -354,10 +354,14 @@ def write_html(d: Discovery, path: Path) -> Path:
              + html.escape(", ".join(f"{k} {v:g}" for k, v in d.settings.items())) + ".</p>",
              "<p><b>Coverage</b>: the share of all cases of interest inside a box. "
              "<b>Density</b>: the share of a box's runs that are cases of interest.</p>"]
-    figs = [tradeoff_figure(d)] + [box_figure(d, b) for b in d.boxes]
-    for i, fig in enumerate(figs):
+    from analysis.report.csvdata import csv_link
+
+    figs = [("tradeoff", tradeoff_figure(d))] + [(f"box_{b.number}", box_figure(d, b))
+                                                  for b in d.boxes]
+    for i, (name, fig) in enumerate(figs):
         parts.append(fig.to_html(full_html=False, include_plotlyjs=(i == 0),
                                  include_mathjax=False, config={"displaylogo": False}))
+        parts.append(f'<p style="text-align:right;font-size:.85em">{csv_link(name, fig)}</p>')
     parts.append(box_table(d).to_html(index=False, border=0, classes="tbl"))
     text = ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{html.escape(d.question)}</title><style>body{{font-family:system-ui,"

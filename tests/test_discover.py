@@ -79,6 +79,7 @@ def test_discover_command_prints_each_box_and_writes_the_page(sweep_dir, tmp_pat
     text = page.read_text()
     assert "PRIM peeling trade-off" in text and "plotly" in text.lower()
     assert not re.search(r"<script[^>]+src=", text)  # offline: plotly's script is inlined
+    assert 'download="tradeoff.csv"' in text and 'download="box_1.csv"' in text
 
 
 @pytest.mark.parametrize("args, reason", [
