@@ -25,6 +25,10 @@ from sim.scenario import ScenarioError
 
 BACKENDS = ("processes", "dask")
 
+DASK_RETRIES = 3
+"""Dask: how many more times a run is tried when its task errs on a worker (``retries=`` of
+``Client.submit``; assumption: 3, as many as Dask's own ``allowed-failures`` for lost workers)."""
+
 
 def replication_seeds(root: int, replications: int) -> list[int]:
     """Seed of replication k (the same at every design point or scenario): common random
@@ -78,8 +82,9 @@ def _watch_parent(main_pid: int) -> None:
 
 @contextlib.contextmanager
 def executor(backend: str = "processes", workers: int = 1,
-             scheduler: str | None = None) -> Iterator[cf.Executor]:
-    """A ``concurrent.futures`` executor: a process pool, or Dask distributed's."""
+             scheduler: str | None = None, retries: int = DASK_RETRIES) -> Iterator[cf.Executor]:
+    """A ``concurrent.futures`` executor: a process pool, or Dask distributed's (whose tasks
+    are tried ``retries`` more times when they err on a worker)."""
     if backend == "processes":
         if workers <= 1:
             yield InlineExecutor()
@@ -110,7 +115,7 @@ def executor(backend: str = "processes", workers: int = 1,
                                dashboard_address=None, silence_logs=logging.ERROR)
         client = Client(cluster)
     try:
-        yield client.get_executor(pure=False)
+        yield client.get_executor(pure=False, retries=retries)
     finally:
         client.close()
         if cluster is not None:
@@ -124,6 +129,8 @@ def run_jobs[J, R](
     workers: int = 1,
     scheduler: str | None = None,
     heartbeat: float | None = None,
+    retries: int = DASK_RETRIES,
+    on_lost: Callable[[J, BaseException], None] | None = None,
 ) -> Iterator[tuple[int, R] | None]:
     """Run ``work(job)`` for every job on a back-end; yield ``(i, result)`` as each finishes
     (``i``: the job's position in ``jobs``). Jobs are drawn lazily, a few per worker at a time,
@@ -131,11 +138,16 @@ def run_jobs[J, R](
     yielded whenever that long passes with nothing finished, so the caller can commit what it
     holds while a long run goes on. A job that raises ends the iteration with its exception, as
     does a worker that dies; the pool is shut down either way. Close the generator (or use
-    ``contextlib.closing``) to stop early."""
+    ``contextlib.closing``) to stop early.
+
+    With Dask, a lost worker does not end the iteration: its jobs are run again on the other
+    workers (Dask reschedules them, up to the scheduler's ``allowed-failures``), a job that errs
+    on a worker is tried ``retries`` more times, and with ``on_lost`` a job whose workers kept
+    dying (``KilledWorker``) is handed to ``on_lost(job, error)`` and the others go on."""
     source = iter(enumerate(jobs))
-    with executor(backend, workers, scheduler) as ex:
+    with executor(backend, workers, scheduler, retries) as ex:
         window = max(2, 4 * workers)
-        pending: dict[cf.Future, int] = {}
+        pending: dict[cf.Future, tuple[int, J]] = {}
         exhausted = False
         while True:
             while not exhausted and len(pending) < window:
@@ -143,7 +155,7 @@ def run_jobs[J, R](
                 if item is None:
                     exhausted = True
                     break
-                pending[ex.submit(work, item[1])] = item[0]
+                pending[ex.submit(work, item[1])] = item
             if not pending:
                 return
             finished, _ = cf.wait(pending, timeout=1.0 if heartbeat is None else heartbeat,
@@ -151,8 +163,21 @@ def run_jobs[J, R](
             if not finished and heartbeat is not None:
                 yield None
             for fut in finished:
-                i = pending.pop(fut)
+                i, job = pending.pop(fut)
+                if on_lost is not None and backend == "dask" and _lost_worker(fut):
+                    on_lost(job, fut.exception())  # type: ignore[arg-type]
+                    continue
                 yield i, fut.result()
+
+
+def _lost_worker(fut: cf.Future) -> bool:
+    """Whether a Dask future failed because the workers running it died (not by its code)."""
+    exc = fut.exception()
+    if exc is None:
+        return False
+    from distributed import KilledWorker
+
+    return isinstance(exc, KilledWorker)
 
 
 def run_in_order[J, R](work: Callable[[J], R], jobs: Iterable[J], backend: str = "processes",

@@ -216,24 +216,41 @@ def patterns(
 
 @app.command()
 def sweep(
-    sweep_file: Annotated[Path, typer.Argument(help="Sweep YAML file", show_default=False)],
+    sweep_file: Annotated[Path, typer.Argument(
+        help="Sweep YAML file (or the word merge, then the shard folders)", show_default=False)],
+    shard_dirs: Annotated[list[Path] | None, typer.Argument(
+        help="With merge: the shard folders DIR_1 ... DIR_N", show_default=False)] = None,
     out: Annotated[Path | None, typer.Option(help="Output folder (runs/, timeseries/, ...)")]
     = None,
+    shard: Annotated[str | None, typer.Option(
+        help="K/N: run only the K-th of N disjoint slices of the runs (a job array's task); "
+        "merge the N folders with: sosim sweep merge DIR_1 ... DIR_N --out DIR")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
     backend: Annotated[str, typer.Option(help="processes or dask")] = "processes",
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address")] = None,
+    retries: Annotated[int | None, typer.Option(
+        min=0, help="Dask: tries more for a run that errs on a worker (default 3)")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Skip runs already recorded")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Time pilot runs, estimate")] = False,
     part_size: Annotated[int, typer.Option(min=1, help="Runs per Parquet part")] = 50,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar")] = False,
 ) -> None:
-    """Run a scenario sweep (grid, lhs, sobol, morris), streaming results; resumable."""
-    from analysis.runmany import BACKENDS
+    """Run a scenario sweep (grid, lhs, sobol, morris, oat), streaming results; resumable.
+    `sosim sweep merge DIR_1 ... DIR_N --out DIR` merges the folders of a sweep run with
+    --shard 1/N ... N/N into the folder the unsharded sweep would have written."""
+    from analysis.runmany import BACKENDS, DASK_RETRIES
     from analysis.sweep import dry_run as estimate
     from analysis.sweep import load_sweep, run_sweep
     from sim.scenario import ScenarioError
 
+    if str(sweep_file) == "merge" and not sweep_file.is_file():
+        _merge_shards(shard_dirs or [], out, quiet)
+        return
     try:
+        if shard_dirs:
+            raise ScenarioError([(str(shard_dirs[0]), "", "unexpected argument (one sweep file; "
+                                  "to merge shards: sosim sweep merge DIR_1 ... --out DIR)")])
+        shard_kn = _parse_shard(shard)
         if backend not in BACKENDS:
             raise ScenarioError([("--backend", "", f"expected {' or '.join(BACKENDS)}, "
                                   f"got {backend}")])
@@ -250,20 +267,64 @@ def sweep(
                 f"{eta_text}\n  estimated output: "
                 f"{d.estimated_bytes / 1e6:.1f} MB ({d.bytes_per_run / 1e3:.1f} kB per run)",
                 highlight=False)
+            if shard_kn is not None:
+                from analysis.sweep import make_plan
+
+                mine = make_plan(sw, shard=shard_kn).total
+                console.print(f"  shard {shard_kn[0]}/{shard_kn[1]}: {mine:,} of the "
+                              f"{d.runs:,} runs (about {mine / max(d.runs, 1):.0%} of the time "
+                              "and output above)", highlight=False)
             return
         if out is None:
             raise ScenarioError([("--out", "", "an output folder is needed (or --dry-run)")])
         check_writable(out)  # a folder that cannot be written is found before any run
         rep = run_sweep(sw, out, workers=workers, backend=backend, scheduler=scheduler,
-                        resume=resume, part_size=part_size, progress=not quiet)
+                        resume=resume, part_size=part_size, progress=not quiet, shard=shard_kn,
+                        retries=DASK_RETRIES if retries is None else retries)
     except ScenarioError as exc:
         fail(exc)
     if not quiet:
-        console.print(f"{rep.recorded:,} of {rep.total:,} runs recorded in {out}/ "
+        of = "" if shard_kn is None else f" (shard {shard_kn[0]}/{shard_kn[1]})"
+        console.print(f"{rep.recorded:,} of {rep.total:,} runs{of} recorded in {out}/ "
                       f"({rep.ran:,} run now, {rep.skipped:,} already there, {rep.failed:,} "
                       f"failed) in {rep.seconds:.1f} s", highlight=False)
-    if sw.spec.design == "oat" and rep.recorded:
+    if rep.lost:
+        err_console.print(f"[bold yellow]warning:[/] {rep.lost:,} run(s) not recorded: their "
+                          "Dask workers kept dying; --resume runs them again", highlight=False)
+    if sw.spec.design == "oat" and rep.recorded and shard_kn is None:
         _write_effects(out, None, quiet)
+
+
+def _parse_shard(text: str | None) -> tuple[int, int] | None:
+    """``--shard K/N`` as ``(K, N)``, 1 <= K <= N; ScenarioError (one line) otherwise."""
+    from sim.scenario import ScenarioError
+
+    if text is None:
+        return None
+    k, sep, n = text.partition("/")
+    if sep and k.strip().isdigit() and n.strip().isdigit() and 1 <= int(k) <= int(n):
+        return int(k), int(n)
+    raise ScenarioError([("--shard", "", f"expected K/N with 1 <= K <= N (e.g. 3/8), got {text}")])
+
+
+def _merge_shards(folders: list[Path], out: Path | None, quiet: bool) -> None:
+    """``sosim sweep merge DIR_1 ... DIR_N --out DIR``: one folder with the runs of all shards."""
+    from analysis.sweep.merge import merge_shards
+    from sim.scenario import ScenarioError
+
+    try:
+        if out is None:
+            raise ScenarioError([("--out", "", "an output folder is needed for the merge")])
+        if not folders:
+            raise ScenarioError([("merge", "", "give the shard folders: sosim sweep merge "
+                                  "DIR_1 ... DIR_N --out DIR")])
+        check_writable(out)
+        rep = merge_shards(folders, out)
+    except ScenarioError as exc:
+        fail(exc)
+    if not quiet:
+        console.print(f"{rep.runs:,} runs of {rep.shards} shards merged into {out}/ "
+                      f"({rep.failed:,} failed)", highlight=False)
 
 
 def _write_effects(folder: Path, table_md: Path | None, quiet: bool = False) -> None:
@@ -318,6 +379,65 @@ def sensitivity(
 
 
 @app.command()
+def discover(
+    sweep_dir: Annotated[Path, typer.Argument(help="A sweep folder", show_default=False)],
+    outcome: Annotated[str, typer.Option(help="Outcome of the runs table, e.g. survival_10y")],
+    below: Annotated[float | None, typer.Option(help="Runs of interest: outcome below this")]
+    = None,
+    above: Annotated[float | None, typer.Option(help="Runs of interest: outcome above this")]
+    = None,
+    min_coverage: Annotated[float, typer.Option(
+        min=0.0, max=1.0, help="Keep the densest box holding at least this share of the cases")]
+    = 0.5,
+    min_density: Annotated[float, typer.Option(
+        min=0.0, max=1.0, help="Look for a further box only while the last reaches this density")]
+    = 0.8,
+    max_boxes: Annotated[int, typer.Option(min=1, help="Most boxes to find")] = 3,
+    peel_alpha: Annotated[float, typer.Option(min=0.01, max=0.5, help="Share peeled per step")]
+    = 0.05,
+    mass_min: Annotated[float, typer.Option(min=0.0, max=1.0, help="Smallest share of runs "
+                                            "in a box")] = 0.05,
+    html: Annotated[Path | None, typer.Option(help="Page of the trade-off and boxes (default "
+                                              "DIR/discover-OUTCOME.html)")] = None,
+) -> None:
+    """Scenario discovery (PRIM): the regions of the parameter space where an outcome falls
+    below (or rises above) a threshold, with their coverage and density."""
+    from analysis.discover import discover as find_boxes
+    from analysis.discover import write_html
+    from sim.scenario import ScenarioError
+
+    try:
+        d = find_boxes(sweep_dir, outcome, below=below, above=above, min_coverage=min_coverage,
+                       min_density=min_density, max_boxes=max_boxes, peel_alpha=peel_alpha,
+                       mass_min=mass_min)
+        page = html or sweep_dir / f"discover-{outcome}.html"
+        try:
+            check_writable(page.parent)
+        except ScenarioError as exc:  # named for the page, not for --out
+            raise ScenarioError([(str(page), "--html", reason)
+                                 for _, _, reason in exc.problems]) from None
+    except ScenarioError as exc:
+        fail(exc)
+    console.print(f"{sweep_dir}: {d.cases:,} of {d.runs:,} runs have {d.question} "
+                  f"({d.cases / d.runs:.0%})", highlight=False)
+    for b in d.boxes:
+        t = Table(title=f"box {b.number}: coverage {b.coverage:.2f}, density {b.density:.2f}, "
+                  f"{b.runs:,} runs ({b.cases:,} of interest)", header_style="bold",
+                  title_justify="left")
+        t.add_column("parameter")
+        t.add_column("in the box")
+        for lim in b.limits:
+            t.add_row(lim.parameter, lim.text())
+        if not b.limits:
+            t.add_row("(none)", "the whole parameter space")
+        console.print(t)
+    if not d.boxes:
+        console.print("  no box found", highlight=False)
+    write_html(d, page)
+    console.print(f"  trade-off and boxes: {page}", highlight=False)
+
+
+@app.command()
 def outcomes(
     names: Annotated[list[str] | None, typer.Argument(
         help="Outputs to describe (default: all), e.g. survival_10y", show_default=False)]
@@ -368,9 +488,12 @@ def outcomes(
 
 PngOpt = Annotated[bool, typer.Option("--png", help="Also export each figure as PNG")]
 SvgOpt = Annotated[bool, typer.Option("--svg", help="Also export each figure as SVG")]
+ScaleOpt = Annotated[float, typer.Option(
+    min=0.1, max=10.0, help="--png/--svg: multiply the figures' size (e.g. 3 for print)")]
 
 
-def _write_report(folder: Path, png: bool, svg: bool, table_md: Path | None = None) -> None:
+def _write_report(folder: Path, png: bool, svg: bool, table_md: Path | None = None,
+                  scale: float = 1.0) -> None:
     """Build DIR/report.html (and figures) and print the headline; one line per problem. For a
     one-factor-at-a-time sweep also write its effects table (DIR/effects.*, and ``table_md``)."""
     from analysis.report import ExportError, ReportError, build_report
@@ -386,7 +509,7 @@ def _write_report(folder: Path, png: bool, svg: bool, table_md: Path | None = No
 
     formats = tuple(f for f, on in (("png", png), ("svg", svg)) if on)
     try:
-        path, report = build_report(folder, formats=formats)
+        path, report = build_report(folder, formats=formats, scale=scale)
     except ReportError as exc:
         fail(ScenarioError([(str(folder), "report", str(exc).removeprefix(f"{folder}: "))]))
     except ExportError as exc:
@@ -449,6 +572,7 @@ def compare(
     set_: SetOpt = None,
     png: PngOpt = False,
     svg: SvgOpt = False,
+    scale: ScaleOpt = 1.0,
 ) -> None:
     """Run scenarios on the same seeds (paired replications) and build the HTML report; the
     headline is each scenario's paired difference against the first, with its interval."""
@@ -497,7 +621,7 @@ def compare(
             f"{headline} difference half-width {half:.4g} "
             f"{'<=' if info['stopped'] == 'precision met' else '>'} {precision:g}: "
             f"{info['stopped']}", highlight=False)
-    _write_report(out, png, svg)
+    _write_report(out, png, svg, scale=scale)
     _print_paired(out)
 
 
@@ -510,9 +634,40 @@ def report(
     table_md: Annotated[Path | None, typer.Option(
         "--table-md", help="oat sweeps: also write the effects table as markdown here "
         "(e.g. docs/threats_and_supports.md)")] = None,
+    scale: ScaleOpt = 1.0,
 ) -> None:
     """Build DIR/report.html from a run (sosim run --out), comparison or sweep folder."""
-    _write_report(folder, png, svg, table_md)
+    _write_report(folder, png, svg, table_md, scale)
+
+
+@app.command()
+def export(
+    folder: Annotated[Path, typer.Argument(help="A sweep or comparison folder",
+                                           show_default=False)],
+    csv: Annotated[bool, typer.Option("--csv", help="The runs and the per-point summary as "
+                                      "CSV")] = False,
+    png: Annotated[bool, typer.Option("--png", help="The report's figures as PNG")] = False,
+    svg: Annotated[bool, typer.Option("--svg", help="The report's figures as SVG")] = False,
+    scale: ScaleOpt = 1.0,
+    out: Annotated[Path | None, typer.Option(help="CSV folder (default DIR/export)")] = None,
+) -> None:
+    """Export a sweep's data: --csv writes runs.csv and summary_by_point.csv; --png/--svg
+    write the report's figures (DIR/figures/, --scale for print) with DIR/report.html."""
+    from analysis.report.csvdata import export_csv
+    from sim.scenario import ScenarioError
+
+    if not (csv or png or svg):
+        fail(ScenarioError([("sosim export", "", "say what to export: --csv, --png or --svg")]))
+    if csv:
+        try:
+            check_writable(out or folder)
+            paths = export_csv(folder, out)
+        except ScenarioError as exc:
+            fail(exc)
+        for p in paths:
+            console.print(f"  {p}", highlight=False)
+    if png or svg:
+        _write_report(folder, png, svg, scale=scale)
 
 
 @app.command()

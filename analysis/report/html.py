@@ -10,6 +10,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 
 from analysis import plots
+from analysis.report.csvdata import csv_link
 from analysis.report.document import Report, Section
 from analysis.report.format import _pretty
 from analysis.report.load import MAX_POINTS, RunSet, load
@@ -90,6 +91,7 @@ table.tbl th,table.tbl td{border-bottom:1px solid #ddd;padding:4px 10px;text-ali
 table.tbl th{background:#f0f3f5}
 .headline td{padding:2px 14px 2px 0}.figure{margin:6px 0}
 h3{font-size:1.02em;margin:16px 0 4px}.scroll{overflow-x:auto}
+.download{font-size:.85em;margin:0 0 4px;text-align:right}.download a{color:#1f3b4d}
 """
 
 
@@ -112,6 +114,7 @@ def render(report: Report) -> str:
                 )
                 first = False
                 parts.append(f'<div class="figure" data-figure="{it.name}">{div}</div>')
+                parts.append(f'<p class="download">{csv_link(it.name, it.figure)}</p>')
                 parts.append(f'<p class="caption">{html.escape(it.caption)}</p>')
             elif it.kind == "table":
                 if it.title:
@@ -147,8 +150,11 @@ class ExportError(Exception):
     """Static figures could not be written (no kaleido, no browser...)."""
 
 
-def export_figures(figures: list[tuple[str, go.Figure]], out_dir: Path, fmt: str) -> list[Path]:
-    """Write each figure as ``out_dir/<name>.<fmt>`` (png or svg) in one kaleido session."""
+def export_figures(figures: list[tuple[str, go.Figure]], out_dir: Path, fmt: str,
+                   scale: float = 1.0) -> list[Path]:
+    """Write each figure as ``out_dir/<name>.<fmt>`` (png or svg) in one kaleido session;
+    ``scale`` multiplies the pixels of a PNG (e.g. 3 for print at 300 dpi of a 900-pixel-wide
+    figure 3 inches wide; an SVG is resolution-free, its size is multiplied the same)."""
     import plotly.io as pio
 
     try:
@@ -171,7 +177,8 @@ def export_figures(figures: list[tuple[str, go.Figure]], out_dir: Path, fmt: str
     figs = [f for _, f in figures]
     heights = [int(f.layout.height or plots.HEIGHT) for f in figs]
     try:
-        pio.write_images(figs, paths, format=fmt, width=plots.WIDTH, height=heights)
+        pio.write_images(figs, paths, format=fmt, width=plots.WIDTH, height=heights,
+                         scale=scale)
     except Exception as exc:  # noqa: BLE001 - kaleido/choreographer raise many kinds
         raise ExportError(f"static export failed: {type(exc).__name__}: {exc}") from exc
     return paths
@@ -189,15 +196,17 @@ def _find_chromium() -> str | None:
 
 
 def build_report(
-    root: str | Path, out: str | Path | None = None, formats: tuple[str, ...] = ()
+    root: str | Path, out: str | Path | None = None, formats: tuple[str, ...] = (),
+    scale: float = 1.0,
 ) -> tuple[Path, Report]:
     """Read ``root``, write ``report.html`` (to ``out`` or ``root/report.html``) and, for each
-    format in ``formats`` (``png``, ``svg``), the figures under ``root/figures/``."""
+    format in ``formats`` (``png``, ``svg``), the figures under ``root/figures/`` (``scale``:
+    see ``export_figures``)."""
     rs = load(root)
     report = build(rs)
     path = Path(out) if out is not None else rs.root / "report.html"
     html = render(report)
     atomic.write_file(path, lambda tmp: tmp.write_text(html, encoding="utf-8"))
     for fmt in formats:
-        export_figures(report.figures(), rs.root / "figures", fmt)
+        export_figures(report.figures(), rs.root / "figures", fmt, scale)
     return path, report

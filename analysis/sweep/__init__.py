@@ -45,7 +45,8 @@ changes against the baseline). A sweep's ``set`` may replace the base's dated ev
 Modules, by concern: ``spec`` (the sweep file's schema and validation), ``outcomes`` (what a run
 can keep), ``design`` (design points), ``effects`` (a one-factor-at-a-time sweep's table),
 ``seeds``, ``plan`` (jobs, run keys, schemas), ``worker`` (one run), ``store`` (the folder and
-its commit protocol), ``run`` (the sweep loop), ``dryrun`` and ``results`` (reading a folder).
+its commit protocol), ``run`` (the sweep loop), ``dryrun`` and ``results`` (reading a folder),
+``merge`` (the shards of a sweep split with ``--shard K/N`` into one folder).
 The back-ends (inline, processes, Dask) and the replication seeds are those of every runner of
 many runs, ``analysis.runmany``. The names below are
 re-exported so that ``from analysis.sweep import ...`` keeps working.
@@ -54,8 +55,9 @@ re-exported so that ``from analysis.sweep import ...`` keeps working.
 from analysis.runmany import InlineExecutor, executor
 from analysis.sweep.design import Design, design_seed, make_design, oat_baseline, oat_design
 from analysis.sweep.dryrun import DryRun, dry_run
+from analysis.sweep.merge import MergeReport, merge_shards
 from analysis.sweep.outcomes import MONTHLY_COLUMNS, SUMMARY_OUTCOMES, alive_columns, outcome_values
-from analysis.sweep.plan import FORMAT, Job, Plan, make_plan, run_key
+from analysis.sweep.plan import FORMAT, Job, Plan, make_plan, run_key, shard_of
 from analysis.sweep.results import read_monthly, read_runs
 from analysis.sweep.run import SweepReport, run_sweep
 from analysis.sweep.seeds import dummy_seed, replication_seeds
@@ -85,10 +87,10 @@ from analysis.sweep.worker import execute
 __all__ = [
     "BASELINE", "DUMMY", "FACTOR", "FORMAT", "LEVEL", "MAX_RUNS", "MONTHLY_COLUMNS",
     "SPECIAL_PARAMETERS", "SUMMARY_OUTCOMES", "Case", "Design", "DryRun", "InlineExecutor", "Job",
-    "MorrisOptions", "Outcomes", "ParameterSpec",
+    "MergeReport", "MorrisOptions", "Outcomes", "ParameterSpec",
     "Plan", "RunStore", "SobolOptions", "Sweep", "SweepError", "SweepReport", "SweepSpec",
     "alive_columns", "apply_point", "design_seed", "dry_run", "dummy_seed", "execute", "executor",
     "grid_size", "load_sweep", "make_design", "make_plan", "open_store", "outcome_values",
     "oat_baseline", "oat_design", "oat_size", "read_monthly", "read_runs", "replication_seeds",
-    "run_key", "run_sweep",
+    "merge_shards", "run_key", "run_sweep", "shard_of",
 ]

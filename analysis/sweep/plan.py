@@ -41,6 +41,13 @@ def run_key(base_hash: str, params: dict[str, Any], seed: int, version: str, poi
                     "params": params, "seed": seed, "version": version})[:32]
 
 
+def shard_of(key: str, count: int) -> int:
+    """The shard (1 to ``count``) a run belongs to when a sweep is split in ``count`` disjoint
+    slices (``sosim sweep --shard K/N``): its run key, a hash, modulo ``count``. It depends on
+    nothing but the key, so every machine of a job array agrees without talking to the others."""
+    return int(key, 16) % count + 1
+
+
 @dataclass(frozen=True)
 class Job:
     """Everything a worker needs for one run (picklable)."""
@@ -64,9 +71,12 @@ class Plan:
     sweep: Sweep
     design: Design
     version: str
+    shard: tuple[int, int] | None = None
+    """``(K, N)``: only the K-th of N disjoint slices of the runs (``shard_of``); None: all."""
     seeds: list[int] = field(init=False)
     base_hash: str = field(init=False)
     _ptypes: dict[str, pa.DataType] = field(init=False, repr=False)
+    _shard_total: int | None = field(init=False, repr=False, default=None)
 
     def __post_init__(self) -> None:
         self.seeds = replication_seeds(self.sweep.spec.seed, self.sweep.spec.replications)
@@ -78,8 +88,18 @@ class Plan:
         return self.sweep.spec.replications
 
     @property
-    def total(self) -> int:
+    def full_total(self) -> int:
+        """Runs of the whole sweep (every shard)."""
         return len(self.design) * self.replications
+
+    @property
+    def total(self) -> int:
+        """Runs of this plan: the whole sweep, or this shard's slice of it."""
+        if self.shard is None:
+            return self.full_total
+        if self._shard_total is None:
+            self._shard_total = sum(1 for _ in self.jobs())
+        return self._shard_total
 
     def seed(self, point: int, replication: int) -> int:
         pt = self.design.points[point]
@@ -97,6 +117,8 @@ class Plan:
             for k in range(self.replications):
                 seed = self.seed(p, k)
                 key = run_key(self.base_hash, keyed, seed, self.version, p, k)
+                if self.shard is not None and shard_of(key, self.shard[1]) != self.shard[0]:
+                    continue
                 if key not in skip:
                     yield Job(p * self.replications + k, p, k, seed, key, params,
                               self.sweep.base, o, case)
@@ -204,15 +226,23 @@ class Plan:
             "parameters": self.design.names,
             "points": len(self.design),
             "replications": self.replications,
-            "runs": self.total,
+            "runs": self.full_total,
             "root_seed": self.sweep.spec.seed,
             "replication_seeds": self.seeds,
             "dummy": self.sweep.has_dummy,
             "salib_problem": self.design.problem,
-        }
+        } | ({} if self.shard is None else {"shard": self.shard_info()})
+
+    def shard_info(self) -> dict[str, int] | None:
+        """What sweep.json says of a shard: its index, the number of shards, its runs."""
+        if self.shard is None:
+            return None
+        return {"index": self.shard[0], "count": self.shard[1], "runs": self.total}
 
 
-def make_plan(sweep: Sweep, version: str | None = None) -> Plan:
+def make_plan(sweep: Sweep, version: str | None = None,
+              shard: tuple[int, int] | None = None) -> Plan:
+    """The plan of a sweep (of its ``shard`` ``(K, N)`` only, when given)."""
     if version is None:
         from sim import __version__ as version
-    return Plan(sweep, make_design(sweep.spec, sweep.rows), version)
+    return Plan(sweep, make_design(sweep.spec, sweep.rows), version, shard)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from analysis.runmany import run_jobs
+from analysis.runmany import DASK_RETRIES, run_jobs
 from analysis.sweep.plan import make_plan
 from analysis.sweep.spec import Sweep
 from analysis.sweep.store import open_store
@@ -24,6 +24,8 @@ class SweepReport:
     failed: int
     ran: int
     seconds: float
+    lost: int = 0
+    """Runs not recorded because their Dask workers kept dying (``--resume`` runs them)."""
 
 
 def run_sweep(
@@ -37,18 +39,31 @@ def run_sweep(
     flush_seconds: float = 30.0,
     progress: bool = False,
     version: str | None = None,
+    shard: tuple[int, int] | None = None,
+    retries: int = DASK_RETRIES,
 ) -> SweepReport:
-    """Run (or resume) a sweep into ``out``, streaming finished runs to Parquet parts."""
+    """Run (or resume) a sweep into ``out``, streaming finished runs to Parquet parts; with
+    ``shard=(K, N)`` only the K-th of N disjoint slices of its runs (merged later by
+    ``merge_shards``). On Dask a lost worker's runs are run again elsewhere, a run that errs on
+    a worker is tried ``retries`` more times, and a run whose workers kept dying is left
+    unrecorded (counted in ``lost``) while the sweep goes on."""
     t0 = time.perf_counter()
-    plan = make_plan(sweep, version)
+    plan = make_plan(sweep, version, shard)
     store, done = open_store(Path(out), plan, resume)
     todo = plan.total - len(done)
     jobs = plan.jobs(skip=done)
     ran = 0
+    lost: list[str] = []
+
+    def on_lost(job: Any, exc: BaseException) -> None:
+        lost.append(job.key)
+        bar.advance(failed=False)
+
     bar = _Progress(todo, store.failed, enabled=progress, title=sweep.spec.name)
     try:
         with bar, contextlib.closing(run_jobs(execute, jobs, backend, workers, scheduler,
-                                              heartbeat=1.0)) as results:
+                                              heartbeat=1.0, retries=retries,
+                                              on_lost=on_lost)) as results:
             for item in results:
                 if item is not None:
                     result = item[1]
@@ -59,7 +74,7 @@ def run_sweep(
     finally:
         store.flush()  # whatever finished is committed, also on Ctrl-C
     return SweepReport(Path(out), plan.total, store.recorded, len(done), store.failed, ran,
-                       time.perf_counter() - t0)
+                       time.perf_counter() - t0, len(lost))
 
 
 class _Progress:

@@ -218,6 +218,12 @@ def open_store(out: Path, plan: Plan, resume: bool) -> tuple[RunStore, set[str]]
                                "already holds a sweep; pass --resume to continue it, "
                                "or choose another folder")])
         meta = json.loads(meta_file.read_text())
+        if meta.get("shard") != plan.shard_info() and (meta.get("shard") or plan.shard):
+            def name(info: dict | None) -> str:
+                return "the whole sweep" if not info else f"shard {info['index']}/{info['count']}"
+            raise SweepError([(str(out), "--resume",
+                               f"holds {name(meta.get('shard'))}, this is "
+                               f"{name(plan.shard_info())}; give the same --shard")])
         if meta.get("version") != plan.version:
             raise SweepError([(str(out), "--resume",
                                f"written by model version {meta.get('version')}, "

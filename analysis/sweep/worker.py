@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import time
 import traceback
+from pathlib import Path
 from typing import Any
 
 from analysis.sweep.outcomes import outcome_values
@@ -15,6 +17,7 @@ def execute(job: Job) -> dict[str, Any]:
     """Run one design point with one seed; never raises (a failure is recorded, with traceback)."""
     from sim import run as run_model
 
+    _crash_worker(job.run)
     t0 = time.perf_counter()
     row: dict[str, Any] = {"run": job.run, "point": job.point, "replication": job.replication,
                            "seed": job.seed, "key": job.key}
@@ -32,3 +35,21 @@ def execute(job: Job) -> dict[str, Any]:
         row["status"], row["error"] = "failed", traceback.format_exc()
     row["wall_time_s"] = time.perf_counter() - t0
     return {"row": row, "monthly": monthly}
+
+
+def _crash_worker(run: int) -> None:
+    """Fault injection for the lost-worker tests: ``SOSIM_WORKER_CRASH=<run>:<marker>`` ends the
+    worker process running that run, once (when the marker file does not exist yet, creating it),
+    or every time (``<run>:always``)."""
+    want = os.environ.get("SOSIM_WORKER_CRASH")
+    if not want:
+        return
+    which, _, marker = want.partition(":")
+    if which != str(run):
+        return
+    if marker != "always":
+        try:
+            Path(marker).touch(exist_ok=False)
+        except FileExistsError:
+            return
+    os._exit(1)
