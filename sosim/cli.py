@@ -215,6 +215,56 @@ def patterns(
 
 
 @app.command()
+def calibrate(
+    scenario: ScenarioArg,
+    out: Annotated[Path, typer.Option(help="Folder: history.db, posterior.parquet, report.html")],
+    budget: Annotated[int, typer.Option(min=1, help="Model runs in all (the generation under "
+                                        "way when it is reached is finished)")] = 3000,
+    population: Annotated[int, typer.Option(min=2, help="Draws kept per generation")] = 100,
+    workers: Annotated[int, typer.Option(min=1, help="Processes (1: reproducible from --seed)")]
+    = 1,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of the sampler")] = 0,
+    set_: SetOpt = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar")] = False,
+) -> None:
+    """Posterior of the scenario's calibrated parameters given the field patterns (ABC-SMC,
+    pyabc); resumes the history in --out. Needs the [analysis] extra."""
+    from sim.scenario import ScenarioError
+
+    cfg = _load(scenario, set_)
+    try:
+        from analysis import inference
+    except ImportError as exc:
+        fail(ScenarioError([("sosim calibrate", "", f"needs the [analysis] extra ({exc})")]))
+    try:
+        base = inference.calibration_base(cfg)
+        priors = inference.load_priors(inference.priors_path(scenario), base)
+        pats = inference.default_patterns()
+        check_writable(out)
+        result = inference.calibrate(base, priors, pats, out, budget=budget,
+                                     population=population, workers=workers, seed=seed,
+                                     progress=not quiet)
+    except ScenarioError as exc:
+        fail(exc)
+    t = Table(title="identifiability: posterior spread / prior spread", header_style="bold")
+    for col in ("parameter", "prior", "posterior median", "90% credible interval", "sd ratio"):
+        t.add_column(col, justify="left" if col == "parameter" else "right")
+    for r in result.identifiability.itertuples():
+        t.add_row(r.parameter, f"{_num(r.prior_low)} – {_num(r.prior_high)}",
+                  _num(r.posterior_median), f"{_num(r.ci_low)} – {_num(r.ci_high)}",
+                  f"{r.sd_ratio:.2f}")
+    Console(width=max(console.width, 110), soft_wrap=True).print(t)
+    last = result.diagnostics.iloc[-1]
+    console.print(f"  {result.runs:,} runs in all, {len(result.diagnostics)} generation(s); "
+                  f"last: tolerance {last['tolerance']:.3g}, acceptance "
+                  f"{last['acceptance_rate']:.1%}, effective sample size "
+                  f"{last['effective_sample_size']:.0f}; {result.seconds:.0f} s this call",
+                  highlight=False)
+    console.print(f"  written {out}/posterior.parquet, diagnostics.csv, report.html",
+                  highlight=False)
+
+
+@app.command()
 def sweep(
     sweep_file: Annotated[Path, typer.Argument(help="Sweep YAML file", show_default=False)],
     out: Annotated[Path | None, typer.Option(help="Output folder (runs/, timeseries/, ...)")]
