@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from analysis.runmany import replication_seeds, run_in_order
+from analysis.runmany import replication_seeds, run_in_order, with_posterior
 from sim.scenario import Scenario, ScenarioError
 from sim.scenario.safe_yaml import read_yaml
 
@@ -253,11 +253,16 @@ def _measure_one(args: tuple[Scenario, int, list[Pattern]]) -> dict[str, Any]:
 
 
 def run_replications(scenario: Scenario, patterns: list[Pattern], reps: int, root_seed: int,
-                     workers: int | None = None) -> list[dict[str, Any]]:
+                     workers: int | None = None,
+                     draws: list[dict[str, float]] | None = None) -> list[dict[str, Any]]:
     """Measure every pattern on ``reps`` seeded runs (in a process pool when workers > 1), in
-    the seeds' order."""
+    the seeds' order. With posterior ``draws`` (``runmany.posterior_draws``), replication k
+    runs with draw k's parameter values (so ``reps`` is ``len(draws)``)."""
+    if draws:
+        reps = len(draws)
     seeds = replication_seeds(root_seed, reps)
-    jobs = [(scenario, s, patterns) for s in seeds]
+    scenarios = with_posterior(scenario, draws) if draws else [scenario] * reps
+    jobs = [(sc, s, patterns) for sc, s in zip(scenarios, seeds, strict=True)]
     workers = min(reps, workers or os.cpu_count() or 1)
     return run_in_order(_measure_one, jobs, workers=workers)
 
@@ -313,11 +318,13 @@ def judge(patterns: list[Pattern], results: list[dict[str, Any]]) -> pd.DataFram
 
 def check_patterns(scenario: Scenario, reps: int = 30, root_seed: int = 0,
                    workers: int | None = None,
-                   patterns: list[Pattern] | None = None) -> PatternReport:
-    """Run ``reps`` replications of ``scenario`` and judge every pattern."""
+                   patterns: list[Pattern] | None = None,
+                   draws: list[dict[str, float]] | None = None) -> PatternReport:
+    """Run ``reps`` replications of ``scenario`` (or one per posterior draw in ``draws``: the
+    bands then hold parameter and stochastic uncertainty) and judge every pattern."""
     patterns = patterns if patterns is not None else load_patterns()
-    results = run_replications(scenario, patterns, reps, root_seed, workers)
-    return PatternReport(judge(patterns, results), reps, root_seed)
+    results = run_replications(scenario, patterns, reps, root_seed, workers, draws)
+    return PatternReport(judge(patterns, results), len(results), root_seed)
 
 
 # --------------------------------------------------------------------------- distance

@@ -43,6 +43,35 @@ SetOpt = Annotated[
 ]
 
 
+PosteriorOpt = Annotated[
+    Path | None,
+    typer.Option("--posterior", help="A sosim calibrate folder: replication k uses posterior "
+                 "draw k (resampled by weight, seeded by the root seed)"),
+]
+DrawsOpt = Annotated[
+    int | None,
+    typer.Option("--draws", min=1, help="Posterior draws, one replication each (default: "
+                 "--reps); needs --posterior"),
+]
+
+
+def _draws(posterior: Path | None, draws: int | None, reps: int, root: int
+           ) -> list[dict[str, float]] | None:
+    """The posterior draws of a run set (None without --posterior); bad input exits 2."""
+    from analysis.runmany import posterior_draws
+    from sim.scenario import ScenarioError
+
+    if posterior is None:
+        if draws is not None:
+            fail(ScenarioError([("--draws", "", "needs --posterior DIR")]))
+        return None
+    try:
+        return posterior_draws(posterior, draws or reps, root)
+    except ScenarioError as exc:
+        fail(exc)
+        raise  # unreachable
+
+
 def fail(error: ScenarioError) -> None:
     """Print every problem on its own line and exit with code 2."""
     for line in error.format().splitlines():
@@ -123,13 +152,26 @@ def run(
     ] = None,
     set_: SetOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing")] = False,
+    posterior: Annotated[Path | None, typer.Option(
+        "--posterior", help="A sosim calibrate folder: run with its draw 0 (resampled by "
+        "weight, seeded by the run's seed)")] = None,
 ) -> None:
     """Run one scenario and print its summary (and write its tables with --out)."""
     from sim import __version__, outputs
     from sim import run as run_model
-    from sim.scenario import ScenarioError
+    from sim.scenario import ScenarioError, scenario_with
 
     cfg = _load(scenario, set_, seed)
+    if posterior is not None:
+        draw = (_draws(posterior, 1, 1, cfg.seed) or [{}])[0]
+        try:
+            cfg = scenario_with(cfg, draw)
+        except ScenarioError as exc:
+            fail(exc)
+        if not quiet:
+            console.print("  posterior draw: " + ", ".join(f"{k}={v:.4g}"
+                                                           for k, v in draw.items()),
+                          highlight=False)
     if out is not None:
         try:
             outputs.check_out(out)  # before the run: a folder of other files is never replaced
@@ -180,6 +222,8 @@ def patterns(
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the table as JSON")]
     = None,
     set_: SetOpt = None,
+    posterior: PosteriorOpt = None,
+    draws: DrawsOpt = None,
 ) -> None:
     """Check a scenario against the observed Kerala patterns (analysis/patterns.yaml)."""
     from analysis.patterns import check_patterns, load_patterns
@@ -190,9 +234,20 @@ def patterns(
         pats = load_patterns()
     except ScenarioError as exc:
         fail(exc)
+    sample = _draws(posterior, draws, reps, seed)
+    try:
+        if sample:
+            from analysis.runmany import with_posterior
+
+            with_posterior(cfg, sample[:1])  # a draw naming no parameter of it: exit 2 now
+    except ScenarioError as exc:
+        fail(exc)
     t0 = time.perf_counter()
-    report = check_patterns(cfg, reps=reps, root_seed=seed, workers=workers, patterns=pats)
-    t = Table(title=f"{cfg.name}: {reps} replications, root seed {seed}", header_style="bold")
+    report = check_patterns(cfg, reps=reps, root_seed=seed, workers=workers, patterns=pats,
+                            draws=sample)
+    what = (f"{report.reps} posterior draws x seeds (parameter and stochastic uncertainty)"
+            if sample else f"{reps} replications")
+    t = Table(title=f"{cfg.name}: {what}, root seed {seed}", header_style="bold")
     for col, just in (("pattern", "left"), ("level", "left"), ("observed", "right"),
                       ("model mean", "right"), ("model 5-95%", "right"), ("target", "left"),
                       ("met", "center")):
