@@ -331,6 +331,10 @@ def sweep(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Time pilot runs, estimate")] = False,
     part_size: Annotated[int, typer.Option(min=1, help="Runs per Parquet part")] = 50,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar")] = False,
+    posterior: PosteriorOpt = None,
+    draws: Annotated[int | None, typer.Option(
+        "--draws", min=1, help="Posterior draws, one replication each (default: the sweep's "
+        "replications); needs --posterior")] = None,
 ) -> None:
     """Run a scenario sweep (grid, lhs, sobol, morris), streaming results; resumable."""
     from analysis.runmany import BACKENDS
@@ -343,6 +347,11 @@ def sweep(
             raise ScenarioError([("--backend", "", f"expected {' or '.join(BACKENDS)}, "
                                   f"got {backend}")])
         sw = load_sweep(sweep_file)
+        sample = _draws(posterior, draws, sw.spec.replications, sw.spec.seed)
+        if sample:
+            from analysis.runmany import with_posterior
+
+            with_posterior(sw.base, sample[:1])  # a draw naming no parameter of it: exit 2 now
         if dry_run:
             d = estimate(sw, workers=workers)
             eta = d.estimated_seconds
@@ -359,7 +368,8 @@ def sweep(
             raise ScenarioError([("--out", "", "an output folder is needed (or --dry-run)")])
         check_writable(out)  # a folder that cannot be written is found before any run
         rep = run_sweep(sw, out, workers=workers, backend=backend, scheduler=scheduler,
-                        resume=resume, part_size=part_size, progress=not quiet)
+                        resume=resume, part_size=part_size, progress=not quiet,
+                        draws=sample)
     except ScenarioError as exc:
         fail(exc)
     if not quiet:

@@ -141,3 +141,22 @@ def test_replication_k_runs_with_posterior_draw_k_on_the_paired_seed(tmp_path):
     plain = run_replications(base, pats, reps=3, root_seed=11, workers=1)
     assert plain != got
     assert with_posterior(base, None) == [base]
+
+
+def test_a_sweep_on_a_posterior_runs_replication_k_on_draw_k_under_the_points_values(tmp_path):
+    from analysis.sweep import load_sweep, make_plan
+
+    post = _posterior(tmp_path / "p", [31.0, 69.0], [0.5, 0.5])
+    sw = load_sweep(ROOT / "scenarios" / "sweeps" / "smoke.yaml")
+    draws = posterior_draws(post, 4, root=sw.spec.seed)
+    plan = make_plan(sw, "test", draws)
+    plain = make_plan(sw, "test")
+    jobs = list(plan.jobs())
+    assert plan.replications == 4 and len(jobs) == 4 * len(plan.design)
+    for job in jobs:
+        assert job.base.workforce.other_income_usd == draws[job.replication][
+            "workforce.other_income_usd"]
+        assert job.seed == plan.seeds[job.replication]  # paired across points
+    assert plan.seeds[:3] == plain.seeds  # the same seeds as without a posterior
+    assert not {j.key for j in jobs} & plain.keys()
+    assert plan.spec_hash() != plain.spec_hash()  # a resume cannot mix the two

@@ -11,6 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from analysis.runmany import with_posterior
 from analysis.sweep.design import Design, make_design
 from analysis.sweep.outcomes import MONTHLY_COLUMNS, alive_columns
 from analysis.sweep.seeds import dummy_seed, replication_seeds
@@ -61,18 +62,28 @@ class Plan:
     sweep: Sweep
     design: Design
     version: str
+    draws: list[dict[str, float]] | None = None
+    """Posterior draws (``runmany.posterior_draws``): replication k runs on the base scenario
+    with draw k's values (the design point's own values on top), so there are as many
+    replications as draws."""
     seeds: list[int] = field(init=False)
     base_hash: str = field(init=False)
+    bases: list[Scenario] = field(init=False, repr=False)
     _ptypes: dict[str, pa.DataType] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.seeds = replication_seeds(self.sweep.spec.seed, self.sweep.spec.replications)
+        self.seeds = replication_seeds(self.sweep.spec.seed, self.replications)
         self.base_hash = _digest(self.sweep.base.model_dump(mode="json"))
+        self.bases = with_posterior(self.sweep.base, self.draws)
         self._ptypes = self.param_types()
 
     @property
     def replications(self) -> int:
-        return self.sweep.spec.replications
+        return len(self.draws) if self.draws else self.sweep.spec.replications
+
+    def base_of(self, replication: int) -> Scenario:
+        """The scenario replication ``replication`` starts from (its posterior draw's)."""
+        return self.bases[replication] if self.draws else self.sweep.base
 
     @property
     def total(self) -> int:
@@ -91,12 +102,16 @@ class Plan:
             case = self.case(params)
             # a case's content is part of the run's identity, not only its name
             keyed = params if case is None else {**params, "case": case.model_dump(mode="json")}
+            if self.draws:
+                keyed = {**keyed, "posterior_draw": None}
             for k in range(self.replications):
                 seed = self.seed(p, k)
+                if self.draws:
+                    keyed["posterior_draw"] = self.draws[k]
                 key = run_key(self.base_hash, keyed, seed, self.version, p, k)
                 if key not in skip:
                     yield Job(p * self.replications + k, p, k, seed, key, params,
-                              self.sweep.base, o, case)
+                              self.base_of(k), o, case)
 
     def case(self, params: dict[str, Any]) -> Case | None:
         """The case a design point applies (oat designs), or None."""
@@ -110,6 +125,8 @@ class Plan:
 
     def spec_hash(self) -> str:
         spec = self.sweep.spec.model_dump(mode="json", exclude={"description"})
+        if self.draws:
+            return _digest({"spec": spec, "base": self.base_hash, "posterior": self.draws})
         return _digest({"spec": spec, "base": self.base_hash})
 
     # ---------------------------------------------------------------- Arrow schemas
@@ -197,12 +214,15 @@ class Plan:
             "runs": self.total,
             "root_seed": self.sweep.spec.seed,
             "replication_seeds": self.seeds,
+            **({"posterior_draws": self.draws} if self.draws else {}),
             "dummy": self.sweep.has_dummy,
             "salib_problem": self.design.problem,
         }
 
 
-def make_plan(sweep: Sweep, version: str | None = None) -> Plan:
+def make_plan(sweep: Sweep, version: str | None = None,
+              draws: list[dict[str, float]] | None = None) -> Plan:
+    """The plan of a sweep (with posterior ``draws``: one replication per draw)."""
     if version is None:
         from sim import __version__ as version
-    return Plan(sweep, make_design(sweep.spec), version)
+    return Plan(sweep, make_design(sweep.spec), version, draws)

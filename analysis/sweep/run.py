@@ -37,10 +37,12 @@ def run_sweep(
     flush_seconds: float = 30.0,
     progress: bool = False,
     version: str | None = None,
+    draws: list[dict[str, float]] | None = None,
 ) -> SweepReport:
-    """Run (or resume) a sweep into ``out``, streaming finished runs to Parquet parts."""
+    """Run (or resume) a sweep into ``out``, streaming finished runs to Parquet parts. With
+    posterior ``draws`` (``runmany.posterior_draws``) replication k runs on draw k."""
     t0 = time.perf_counter()
-    plan = make_plan(sweep, version)
+    plan = make_plan(sweep, version, draws)
     store, done = open_store(Path(out), plan, resume)
     todo = plan.total - len(done)
     jobs = plan.jobs(skip=done)
