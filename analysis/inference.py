@@ -35,6 +35,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from analysis.patterns import Pattern, distance_terms, load_patterns, measure
+from sim import atomic
 from sim.scenario import Scenario, ScenarioError, scenario_with
 from sim.scenario.safe_yaml import read_yaml
 
@@ -257,7 +258,7 @@ def calibrate(base: Scenario, priors: dict[str, Prior], patterns: list[Pattern],
         np.random.seed(_seed_for(seed, -1))
         abc = make()
         history = abc.new(db, observed_summary(patterns))
-        man_file.write_text(json.dumps(manifest, indent=2) + "\n")
+        atomic.write_json(manifest, man_file)
     else:
         history = pyabc.History(db)
 
@@ -367,10 +368,11 @@ def write_outputs(history: Any, priors: dict[str, Prior], patterns: list[Pattern
     predictive = pd.DataFrame(stats)
     predictive.insert(0, "weight", np.asarray(weights, dtype=float))
     ident = identifiability(posterior, priors)
-    posterior.to_parquet(out / POSTERIOR_FILE, index=False)
-    diagnostics.to_csv(out / "diagnostics.csv", index=False)
-    ident.to_csv(out / "identifiability.csv", index=False)
-    predictive.to_parquet(out / "predictive.parquet", index=False)
+    # each file replaced whole (an interrupted call leaves the previous one, never half)
+    atomic.write_file(out / POSTERIOR_FILE, lambda f: posterior.to_parquet(f, index=False))
+    atomic.write_file(out / "diagnostics.csv", lambda f: diagnostics.to_csv(f, index=False))
+    atomic.write_file(out / "identifiability.csv", lambda f: ident.to_csv(f, index=False))
+    atomic.write_file(out / "predictive.parquet", lambda f: predictive.to_parquet(f, index=False))
     runs = int(history.total_nr_simulations)
     from analysis.inference_report import write_report
 

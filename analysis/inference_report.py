@@ -127,7 +127,7 @@ patterns do not constrain the parameter; well below 1, they do.</p>
 <p>Patterns: {html.escape(', '.join(p.id for p in patterns))}.</p>
 </body></html>
 """
-    tmp = path.with_suffix(".html.tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
+    from sim import atomic
+
+    atomic.write_file(path, lambda f: f.write_text(text))
     return path

@@ -160,3 +160,56 @@ def test_a_sweep_on_a_posterior_runs_replication_k_on_draw_k_under_the_points_va
     assert plan.seeds[:3] == plain.seeds  # the same seeds as without a posterior
     assert not {j.key for j in jobs} & plain.keys()
     assert plan.spec_hash() != plain.spec_hash()  # a resume cannot mix the two
+
+
+# --------------------------------------------------------------------------- the command
+def _tiny(tmp_path: Path, folder: str, seed: int, budget: int = 12):
+    base = scenario_with(load_scenario(BASELINE), {"end": "2001-12"})
+    pats = [_pattern("income_share", "household_income_share", 2001, 0.42, 0.03)]
+    priors = {"workforce.other_income_usd": Prior(low=30, high=70, basis="assumption - test")}
+    return calibrate(base, priors, pats, tmp_path / folder, budget=budget, population=4,
+                     workers=1, seed=seed)
+
+
+def test_one_worker_calibration_is_reproducible_from_its_seed_and_resumes(tmp_path):
+    a = _tiny(tmp_path, "a", seed=2)
+    b = _tiny(tmp_path, "b", seed=2)
+    pd.testing.assert_frame_equal(a.posterior, b.posterior)
+    more = _tiny(tmp_path, "a", seed=2, budget=a.runs + 8)  # the same folder: resumed
+    assert len(more.diagnostics) > len(a.diagnostics)
+    first = more.posterior[more.posterior["generation"] == 0].reset_index(drop=True)
+    pd.testing.assert_frame_equal(first, a.posterior[a.posterior["generation"] == 0]
+                                  .reset_index(drop=True))
+
+
+def test_a_folder_of_another_calibration_is_refused(tmp_path):
+    _tiny(tmp_path, "a", seed=2, budget=4)
+    base = scenario_with(load_scenario(BASELINE), {"end": "2001-12"})
+    pats = [_pattern("income_share", "household_income_share", 2001, 0.42, 0.03)]
+    priors = {"workforce.other_income_usd": Prior(low=20, high=70, basis="assumption - test")}
+    with pytest.raises(ScenarioError, match="another set-up"):
+        calibrate(base, priors, pats, tmp_path / "a", budget=8, population=4)
+
+
+def test_calibrate_a_scenario_naming_no_priors_exits_2_before_writing(tmp_path):
+    from typer.testing import CliRunner
+
+    from sosim.cli import app
+
+    f = tmp_path / "bare.yaml"
+    f.write_text("name: bare\nend: 2002-12\n")
+    res = CliRunner().invoke(app, ["calibrate", str(f), "--out", str(tmp_path / "out")])
+    assert res.exit_code == 2
+    assert "names no prior file" in res.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_posterior_options_on_the_command_line_are_bad_input_without_a_posterior(tmp_path):
+    from typer.testing import CliRunner
+
+    from sosim.cli import app
+
+    res = CliRunner().invoke(app, ["patterns", str(BASELINE), "--draws", "3"])
+    assert res.exit_code == 2 and "needs --posterior" in res.output
+    res = CliRunner().invoke(app, ["run", str(BASELINE), "--posterior", str(tmp_path)])
+    assert res.exit_code == 2 and "posterior.parquet" in res.output
