@@ -216,7 +216,7 @@ def _seed_for(seed: int, generation: int) -> int:
 
 
 def calibrate(base: Scenario, priors: dict[str, Prior], patterns: list[Pattern], out: str | Path,
-              budget: int = 3000, population: int = 100, workers: int = 1, seed: int = 0,
+              budget: int = 2000, population: int = 100, workers: int = 1, seed: int = 0,
               max_generations: int = 40, progress: bool = False) -> Calibration:
     """Run (or resume) ABC-SMC of ``priors`` against ``patterns`` on ``base``, until ``budget``
     model runs have been made (a generation under way is finished, so the count may pass the

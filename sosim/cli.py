@@ -274,7 +274,7 @@ def calibrate(
     scenario: ScenarioArg,
     out: Annotated[Path, typer.Option(help="Folder: history.db, posterior.parquet, report.html")],
     budget: Annotated[int, typer.Option(min=1, help="Model runs in all (the generation under "
-                                        "way when it is reached is finished)")] = 3000,
+                                        "way when it is reached is finished)")] = 2000,
     population: Annotated[int, typer.Option(min=2, help="Draws kept per generation")] = 100,
     workers: Annotated[int, typer.Option(min=1, help="Processes (1: reproducible from --seed)")]
     = 1,
