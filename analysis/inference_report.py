@@ -117,7 +117,7 @@ def write_report(path: Path, posterior: pd.DataFrame, priors: dict[str, Any], pr
 <style>body{{font-family:sans-serif;margin:2em;max-width:1200px}}
 table{{border-collapse:collapse}}td,th{{padding:2px 8px;text-align:right}}</style></head><body>
 <h1>Calibration as inference (ABC-SMC)</h1>
-<p>{runs:,} model runs in {seconds:,.0f} s this session, {len(diagnostics)} generation(s).
+<p>{runs:,} model runs in all ({seconds:,.0f} s in the last call), {len(diagnostics)} generation(s).
 The posterior is the last generation's weighted draws. The identifiability column
 <em>sd_ratio</em> is the posterior's standard deviation over the prior's: near 1, the field
 patterns do not constrain the parameter; well below 1, they do.</p>
