@@ -283,14 +283,19 @@ def calibrate(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar")] = False,
 ) -> None:
     """Posterior of the scenario's calibrated parameters given the field patterns (ABC-SMC,
-    pyabc); resumes the history in --out. Needs the [analysis] extra."""
+    pyabc); resumes the history in --out. Needs the analysis extra."""
     from sim.scenario import ScenarioError
 
     cfg = _load(scenario, set_)
     try:
+        import pyabc  # noqa: F401 - only to say which extra is missing
+
         from analysis import inference
     except ImportError as exc:
-        fail(ScenarioError([("sosim calibrate", "", f"needs the [analysis] extra ({exc})")]))
+        err_console.print("[bold red]error:[/] " + escape(
+            f"calibrate needs the [analysis] extra (pip install -e '.[analysis]'): {exc}"),
+            highlight=False)
+        raise typer.Exit(1) from None
     try:
         base = inference.calibration_base(cfg)
         priors = inference.load_priors(inference.priors_path(scenario), base)
