@@ -26,6 +26,7 @@ import json
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -159,13 +160,18 @@ class PatternModel:
 
     base: Scenario
     patterns: list[Pattern]
+    on_run: Callable[[], None] | None = None
+    """Called after each run in this process (the progress bar, with one worker)."""
 
     def __call__(self, pars: Any) -> dict[str, float]:
         from sim import run
 
         seed = int(np.random.randint(0, 2**31 - 1))
         scenario = scenario_with(self.base, {k: float(v) for k, v in dict(pars).items()})
-        return measure_summary(measure(run(scenario, seed=seed), self.patterns), self.patterns)
+        out = measure_summary(measure(run(scenario, seed=seed), self.patterns), self.patterns)
+        if self.on_run is not None:
+            self.on_run()
+        return out
 
 
 def measure_summary(measured: dict[str, Any], patterns: list[Pattern]) -> dict[str, float]:
@@ -263,6 +269,8 @@ def calibrate(base: Scenario, priors: dict[str, Prior], patterns: list[Pattern],
         history = pyabc.History(db)
 
     bar = _progress(progress, budget)
+    if bar is not None and workers <= 1:
+        model.on_run = bar.tick  # runs in this process: the bar moves run by run
     try:
         while True:
             done_runs = int(history.total_nr_simulations)
@@ -290,6 +298,9 @@ class _Bar:
                           MofNCompleteColumn(), TimeElapsedColumn(), transient=False)
         self.task = self.p.add_task("calibration runs", total=budget)
         self.p.start()
+
+    def tick(self) -> None:
+        self.p.advance(self.task)
 
     def update(self, runs: int, gens: int) -> None:
         self.p.update(self.task, completed=min(runs, self.p.tasks[0].total or runs),
