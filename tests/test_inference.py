@@ -213,3 +213,17 @@ def test_posterior_options_on_the_command_line_are_bad_input_without_a_posterior
     assert res.exit_code == 2 and "needs --posterior" in res.output
     res = CliRunner().invoke(app, ["run", str(BASELINE), "--posterior", str(tmp_path)])
     assert res.exit_code == 2 and "posterior.parquet" in res.output
+
+
+def test_a_posterior_sweeps_report_says_its_bands_hold_parameter_uncertainty(tmp_path):
+    from analysis.report import build_report
+    from analysis.sweep import load_sweep, run_sweep
+
+    post = _posterior(tmp_path / "p", [31.0, 69.0], [0.5, 0.5])
+    sw = load_sweep(ROOT / "scenarios" / "sweeps" / "smoke.yaml")
+    for name, draws in (("plain", None), ("post", posterior_draws(post, 2, sw.spec.seed))):
+        run_sweep(sw, tmp_path / name, draws=draws)
+        path, _ = build_report(tmp_path / name)
+        text = path.read_text()
+        assert ("parameter and stochastic" in text) == (draws is not None)
+        assert ("stochastic only" in text) == (draws is None)
