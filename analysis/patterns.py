@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from analysis.runmany import replication_seeds, run_in_order
+from analysis.runmany import replication_seeds, run_in_order, with_posterior
 from sim.scenario import Scenario, ScenarioError
 from sim.scenario.safe_yaml import read_yaml
 
@@ -253,11 +253,16 @@ def _measure_one(args: tuple[Scenario, int, list[Pattern]]) -> dict[str, Any]:
 
 
 def run_replications(scenario: Scenario, patterns: list[Pattern], reps: int, root_seed: int,
-                     workers: int | None = None) -> list[dict[str, Any]]:
+                     workers: int | None = None,
+                     draws: list[dict[str, float]] | None = None) -> list[dict[str, Any]]:
     """Measure every pattern on ``reps`` seeded runs (in a process pool when workers > 1), in
-    the seeds' order."""
+    the seeds' order. With posterior ``draws`` (``runmany.posterior_draws``), replication k
+    runs with draw k's parameter values (so ``reps`` is ``len(draws)``)."""
+    if draws:
+        reps = len(draws)
     seeds = replication_seeds(root_seed, reps)
-    jobs = [(scenario, s, patterns) for s in seeds]
+    scenarios = with_posterior(scenario, draws) if draws else [scenario] * reps
+    jobs = [(sc, s, patterns) for sc, s in zip(scenarios, seeds, strict=True)]
     workers = min(reps, workers or os.cpu_count() or 1)
     return run_in_order(_measure_one, jobs, workers=workers)
 
@@ -313,8 +318,60 @@ def judge(patterns: list[Pattern], results: list[dict[str, Any]]) -> pd.DataFram
 
 def check_patterns(scenario: Scenario, reps: int = 30, root_seed: int = 0,
                    workers: int | None = None,
-                   patterns: list[Pattern] | None = None) -> PatternReport:
-    """Run ``reps`` replications of ``scenario`` and judge every pattern."""
+                   patterns: list[Pattern] | None = None,
+                   draws: list[dict[str, float]] | None = None) -> PatternReport:
+    """Run ``reps`` replications of ``scenario`` (or one per posterior draw in ``draws``: the
+    bands then hold parameter and stochastic uncertainty) and judge every pattern."""
     patterns = patterns if patterns is not None else load_patterns()
-    results = run_replications(scenario, patterns, reps, root_seed, workers)
-    return PatternReport(judge(patterns, results), reps, root_seed)
+    results = run_replications(scenario, patterns, reps, root_seed, workers, draws)
+    return PatternReport(judge(patterns, results), len(results), root_seed)
+
+
+# --------------------------------------------------------------------------- distance
+MISSING_PENALTY = 10.0
+"""Distance term of a pattern a run cannot measure (no unit of the kind, say): as if it were
+ten tolerances away. A stated choice, so a run that loses a whole kind of unit is far."""
+
+
+def pattern_scale(p: Pattern) -> float:
+    """The unit in which a pattern's miss is counted: its tolerance, or where the tolerance is
+    0 (exact figures, distribution checks) a tenth of the observed figure, at least 1."""
+    return p.tolerance if p.tolerance > 0 else max(abs(p.observed) * 0.1, 1.0)
+
+
+def distance_terms(patterns: list[Pattern], measured: dict[str, Any]) -> dict[str, float]:
+    """Each pattern's normalised distance on one run (``measure``'s output), in
+    ``pattern_scale`` units: a two-sided pattern |model - observed| (so the run is drawn to the
+    figure, not just into its band); a one-sided one how far it falls short of its bound (0
+    when met); a distribution pattern how far the observed figure lies outside the run's 5-95 %
+    of units."""
+    out: dict[str, float] = {}
+    for p in patterns:
+        v = measured[p.id]
+        if p.check == "in_distribution":
+            arr = np.atleast_1d(np.asarray(v, dtype=float))
+            arr = arr[np.isfinite(arr)]
+            if not len(arr):
+                out[p.id] = MISSING_PENALTY
+                continue
+            lo, hi = np.quantile(arr, [0.05, 0.95])
+            gap = max(lo - p.observed, p.observed - hi, 0.0)
+        else:
+            m = float(v)
+            if not np.isfinite(m):
+                out[p.id] = MISSING_PENALTY
+                continue
+            if p.check == "mean_within":
+                gap = abs(m - p.observed)
+            elif p.check == "at_least":
+                gap = max(p.observed - p.tolerance - m, 0.0)
+            else:
+                gap = max(m - p.observed - p.tolerance, 0.0)
+        out[p.id] = float(gap / pattern_scale(p))
+    return out
+
+
+def distance(patterns: list[Pattern], measured: dict[str, Any]) -> float:
+    """The normalised distance of one run to the field patterns: the sum of ``distance_terms``
+    (what ``sosim calibrate`` minimises)."""
+    return float(sum(distance_terms(patterns, measured).values()))

@@ -189,3 +189,49 @@ def run_in_order[J, R](work: Callable[[J], R], jobs: Iterable[J], backend: str =
             assert item is not None
             out[item[0]] = item[1]
     return [out[i] for i in range(len(out))]
+
+
+# --------------------------------------------------------------------------- posterior draws
+POSTERIOR_FILE = "posterior.parquet"
+
+
+def posterior_draws(folder: str | os.PathLike[str], draws: int,
+                    root: int) -> list[dict[str, float]]:
+    """``draws`` parameter sets resampled by weight (with replacement) from the last generation
+    of a calibration's ``posterior.parquet`` (``sosim calibrate``), with a generator seeded by
+    ``root``: replication k of a run set takes draw k, and runs of different scenarios with the
+    same root seed take the same draws, so their pairs still share parameters and seeds.
+    ScenarioError (one line) when the folder holds no posterior."""
+    import pandas as pd
+
+    path = os.path.join(os.fspath(folder), POSTERIOR_FILE)
+    if not os.path.isfile(path):
+        raise ScenarioError([(os.fspath(folder), "--posterior",
+                              f"no {POSTERIOR_FILE} (a folder written by sosim calibrate)")])
+    try:
+        post = pd.read_parquet(path)
+    except Exception as exc:  # noqa: BLE001 - a damaged file is bad input, one line
+        raise ScenarioError([(path, "", f"cannot be read as Parquet ({type(exc).__name__})")]) \
+            from None
+    needed = {"generation", "weight"}
+    if not needed <= set(post.columns) or post.empty:
+        raise ScenarioError([(path, "", "expected columns generation and weight, and draws")])
+    last = post[post["generation"] == post["generation"].max()]
+    names = [c for c in last.columns if c not in ("generation", "weight", "distance")]
+    w = last["weight"].to_numpy(dtype=float)
+    if not names or not np.all(np.isfinite(w)) or w.sum() <= 0:
+        raise ScenarioError([(path, "weight", "needs positive weights and parameter columns")])
+    rng = np.random.default_rng(np.random.SeedSequence([root, 0x9057]))
+    picks = rng.choice(len(last), size=draws, replace=True, p=w / w.sum())
+    values = last[names].to_numpy(dtype=float)
+    return [{n: float(values[i, j]) for j, n in enumerate(names)} for i in picks]
+
+
+def with_posterior(scenario: Any, draws: list[dict[str, float]] | None) -> list[Any]:
+    """The scenario of each replication: ``scenario`` with posterior draw k's values (or, with
+    no draws, ``scenario`` itself once)."""
+    from sim.scenario import scenario_with
+
+    if not draws:
+        return [scenario]
+    return [scenario_with(scenario, d) for d in draws]

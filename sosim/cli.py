@@ -43,6 +43,35 @@ SetOpt = Annotated[
 ]
 
 
+PosteriorOpt = Annotated[
+    Path | None,
+    typer.Option("--posterior", help="A sosim calibrate folder: replication k uses posterior "
+                 "draw k (resampled by weight, seeded by the root seed)"),
+]
+DrawsOpt = Annotated[
+    int | None,
+    typer.Option("--draws", min=1, help="Posterior draws, one replication each (default: "
+                 "--reps); needs --posterior"),
+]
+
+
+def _draws(posterior: Path | None, draws: int | None, reps: int, root: int
+           ) -> list[dict[str, float]] | None:
+    """The posterior draws of a run set (None without --posterior); bad input exits 2."""
+    from analysis.runmany import posterior_draws
+    from sim.scenario import ScenarioError
+
+    if posterior is None:
+        if draws is not None:
+            fail(ScenarioError([("--draws", "", "needs --posterior DIR")]))
+        return None
+    try:
+        return posterior_draws(posterior, draws or reps, root)
+    except ScenarioError as exc:
+        fail(exc)
+        raise  # unreachable
+
+
 def fail(error: ScenarioError) -> None:
     """Print every problem on its own line and exit with code 2."""
     for line in error.format().splitlines():
@@ -123,13 +152,26 @@ def run(
     ] = None,
     set_: SetOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing")] = False,
+    posterior: Annotated[Path | None, typer.Option(
+        "--posterior", help="A sosim calibrate folder: run with its draw 0 (resampled by "
+        "weight, seeded by the run's seed)")] = None,
 ) -> None:
     """Run one scenario and print its summary (and write its tables with --out)."""
     from sim import __version__, outputs
     from sim import run as run_model
-    from sim.scenario import ScenarioError
+    from sim.scenario import ScenarioError, scenario_with
 
     cfg = _load(scenario, set_, seed)
+    if posterior is not None:
+        draw = (_draws(posterior, 1, 1, cfg.seed) or [{}])[0]
+        try:
+            cfg = scenario_with(cfg, draw)
+        except ScenarioError as exc:
+            fail(exc)
+        if not quiet:
+            console.print("  posterior draw: " + ", ".join(f"{k}={v:.4g}"
+                                                           for k, v in draw.items()),
+                          highlight=False)
     if out is not None:
         try:
             outputs.check_out(out)  # before the run: a folder of other files is never replaced
@@ -180,6 +222,8 @@ def patterns(
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the table as JSON")]
     = None,
     set_: SetOpt = None,
+    posterior: PosteriorOpt = None,
+    draws: DrawsOpt = None,
 ) -> None:
     """Check a scenario against the observed Kerala patterns (analysis/patterns.yaml)."""
     from analysis.patterns import check_patterns, load_patterns
@@ -190,9 +234,20 @@ def patterns(
         pats = load_patterns()
     except ScenarioError as exc:
         fail(exc)
+    sample = _draws(posterior, draws, reps, seed)
+    try:
+        if sample:
+            from analysis.runmany import with_posterior
+
+            with_posterior(cfg, sample[:1])  # a draw naming no parameter of it: exit 2 now
+    except ScenarioError as exc:
+        fail(exc)
     t0 = time.perf_counter()
-    report = check_patterns(cfg, reps=reps, root_seed=seed, workers=workers, patterns=pats)
-    t = Table(title=f"{cfg.name}: {reps} replications, root seed {seed}", header_style="bold")
+    report = check_patterns(cfg, reps=reps, root_seed=seed, workers=workers, patterns=pats,
+                            draws=sample)
+    what = (f"{report.reps} posterior draws x seeds (parameter and stochastic uncertainty)"
+            if sample else f"{reps} replications")
+    t = Table(title=f"{cfg.name}: {what}, root seed {seed}", header_style="bold")
     for col, just in (("pattern", "left"), ("level", "left"), ("observed", "right"),
                       ("model mean", "right"), ("model 5-95%", "right"), ("target", "left"),
                       ("met", "center")):
@@ -215,6 +270,61 @@ def patterns(
 
 
 @app.command()
+def calibrate(
+    scenario: ScenarioArg,
+    out: Annotated[Path, typer.Option(help="Folder: history.db, posterior.parquet, report.html")],
+    budget: Annotated[int, typer.Option(min=1, help="Model runs in all (the generation under "
+                                        "way when it is reached is finished)")] = 2000,
+    population: Annotated[int, typer.Option(min=2, help="Draws kept per generation")] = 100,
+    workers: Annotated[int, typer.Option(min=1, help="Processes (1: reproducible from --seed)")]
+    = 1,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of the sampler")] = 0,
+    set_: SetOpt = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar")] = False,
+) -> None:
+    """Posterior of the scenario's calibrated parameters given the field patterns (ABC-SMC,
+    pyabc); resumes the history in --out. Needs the analysis extra."""
+    from sim.scenario import ScenarioError
+
+    cfg = _load(scenario, set_)
+    try:
+        import pyabc  # noqa: F401 - only to say which extra is missing
+
+        from analysis import inference
+    except ImportError as exc:
+        err_console.print("[bold red]error:[/] " + escape(
+            f"calibrate needs the [analysis] extra (pip install -e '.[analysis]'): {exc}"),
+            highlight=False)
+        raise typer.Exit(1) from None
+    try:
+        base = inference.calibration_base(cfg)
+        priors = inference.load_priors(inference.priors_path(scenario), base)
+        pats = inference.default_patterns()
+        check_writable(out)
+        result = inference.calibrate(base, priors, pats, out, budget=budget,
+                                     population=population, workers=workers, seed=seed,
+                                     progress=not quiet)
+    except ScenarioError as exc:
+        fail(exc)
+    t = Table(title="identifiability: posterior spread / prior spread", header_style="bold")
+    for col in ("parameter", "prior", "posterior median", "90% credible interval", "sd ratio"):
+        t.add_column(col, justify="left" if col == "parameter" else "right")
+    for r in result.identifiability.itertuples():
+        t.add_row(r.parameter, f"{_num(r.prior_low)} – {_num(r.prior_high)}",
+                  _num(r.posterior_median), f"{_num(r.ci_low)} – {_num(r.ci_high)}",
+                  f"{r.sd_ratio:.2f}")
+    Console(width=max(console.width, 110), soft_wrap=True).print(t)
+    last = result.diagnostics.iloc[-1]
+    console.print(f"  {result.runs:,} runs in all, {len(result.diagnostics)} generation(s); "
+                  f"last: tolerance {last['tolerance']:.3g}, acceptance "
+                  f"{last['acceptance_rate']:.1%}, effective sample size "
+                  f"{last['effective_sample_size']:.0f}; {result.seconds:.0f} s this call",
+                  highlight=False)
+    console.print(f"  written {out}/posterior.parquet, diagnostics.csv, report.html",
+                  highlight=False)
+
+
+@app.command()
 def sweep(
     sweep_file: Annotated[Path, typer.Argument(
         help="Sweep YAML file (or the word merge, then the shard folders)", show_default=False)],
@@ -234,6 +344,10 @@ def sweep(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Time pilot runs, estimate")] = False,
     part_size: Annotated[int, typer.Option(min=1, help="Runs per Parquet part")] = 50,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar")] = False,
+    posterior: PosteriorOpt = None,
+    draws: Annotated[int | None, typer.Option(
+        "--draws", min=1, help="Posterior draws, one replication each (default: the sweep's "
+        "replications); needs --posterior")] = None,
 ) -> None:
     """Run a scenario sweep (grid, lhs, sobol, morris, oat), streaming results; resumable.
     `sosim sweep merge DIR_1 ... DIR_N --out DIR` merges the folders of a sweep run with
@@ -255,6 +369,11 @@ def sweep(
             raise ScenarioError([("--backend", "", f"expected {' or '.join(BACKENDS)}, "
                                   f"got {backend}")])
         sw = load_sweep(sweep_file)
+        sample = _draws(posterior, draws, sw.spec.replications, sw.spec.seed)
+        if sample:
+            from analysis.runmany import with_posterior
+
+            with_posterior(sw.base, sample[:1])  # a draw naming no parameter of it: exit 2 now
         if dry_run:
             d = estimate(sw, workers=workers)
             eta = d.estimated_seconds
@@ -280,7 +399,7 @@ def sweep(
         check_writable(out)  # a folder that cannot be written is found before any run
         rep = run_sweep(sw, out, workers=workers, backend=backend, scheduler=scheduler,
                         resume=resume, part_size=part_size, progress=not quiet, shard=shard_kn,
-                        retries=DASK_RETRIES if retries is None else retries)
+                        retries=DASK_RETRIES if retries is None else retries, draws=sample)
     except ScenarioError as exc:
         fail(exc)
     if not quiet:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from analysis.runmany import with_posterior
 from analysis.sweep.design import Design, make_design
 from analysis.sweep.outcomes import MONTHLY_COLUMNS, alive_columns
 from analysis.sweep.seeds import dummy_seed, replication_seeds
@@ -73,19 +74,29 @@ class Plan:
     version: str
     shard: tuple[int, int] | None = None
     """``(K, N)``: only the K-th of N disjoint slices of the runs (``shard_of``); None: all."""
+    draws: list[dict[str, float]] | None = None
+    """Posterior draws (``runmany.posterior_draws``): replication k runs on the base scenario
+    with draw k's values (the design point's own values on top), so there are as many
+    replications as draws."""
     seeds: list[int] = field(init=False)
     base_hash: str = field(init=False)
+    bases: list[Scenario] = field(init=False, repr=False)
     _ptypes: dict[str, pa.DataType] = field(init=False, repr=False)
     _shard_total: int | None = field(init=False, repr=False, default=None)
 
     def __post_init__(self) -> None:
-        self.seeds = replication_seeds(self.sweep.spec.seed, self.sweep.spec.replications)
+        self.seeds = replication_seeds(self.sweep.spec.seed, self.replications)
         self.base_hash = _digest(self.sweep.base.model_dump(mode="json"))
+        self.bases = with_posterior(self.sweep.base, self.draws)
         self._ptypes = self.param_types()
 
     @property
     def replications(self) -> int:
-        return self.sweep.spec.replications
+        return len(self.draws) if self.draws else self.sweep.spec.replications
+
+    def base_of(self, replication: int) -> Scenario:
+        """The scenario replication ``replication`` starts from (its posterior draw's)."""
+        return self.bases[replication] if self.draws else self.sweep.base
 
     @property
     def full_total(self) -> int:
@@ -114,14 +125,18 @@ class Plan:
             case = self.case(params)
             # a case's content is part of the run's identity, not only its name
             keyed = params if case is None else {**params, "case": case.model_dump(mode="json")}
+            if self.draws:
+                keyed = {**keyed, "posterior_draw": None}
             for k in range(self.replications):
                 seed = self.seed(p, k)
+                if self.draws:
+                    keyed["posterior_draw"] = self.draws[k]
                 key = run_key(self.base_hash, keyed, seed, self.version, p, k)
                 if self.shard is not None and shard_of(key, self.shard[1]) != self.shard[0]:
                     continue
                 if key not in skip:
                     yield Job(p * self.replications + k, p, k, seed, key, params,
-                              self.sweep.base, o, case)
+                              self.base_of(k), o, case)
 
     def case(self, params: dict[str, Any]) -> Case | None:
         """The case a design point applies (oat designs), or None."""
@@ -138,8 +153,13 @@ class Plan:
         # sweep is the one it had before table designs existed (its folders still resume)
         skip = {"description"} | ({"points"} if self.sweep.spec.points is None else set())
         spec = self.sweep.spec.model_dump(mode="json", exclude=skip)
+        extra: dict[str, Any] = {}
         if self.sweep.rows is not None:  # a table design: the points file's rows, in order
-            return _digest({"spec": spec, "base": self.base_hash, "rows": self.sweep.rows})
+            extra["rows"] = self.sweep.rows
+        if self.draws:  # posterior draws: replication k runs on draw k
+            extra["posterior"] = self.draws
+        if extra:
+            return _digest({"spec": spec, "base": self.base_hash, **extra})
         return _digest({"spec": spec, "base": self.base_hash})
 
     # ---------------------------------------------------------------- Arrow schemas
@@ -229,6 +249,7 @@ class Plan:
             "runs": self.full_total,
             "root_seed": self.sweep.spec.seed,
             "replication_seeds": self.seeds,
+            **({"posterior_draws": self.draws} if self.draws else {}),
             "dummy": self.sweep.has_dummy,
             "salib_problem": self.design.problem,
         } | ({} if self.shard is None else {"shard": self.shard_info()})
@@ -241,8 +262,10 @@ class Plan:
 
 
 def make_plan(sweep: Sweep, version: str | None = None,
-              shard: tuple[int, int] | None = None) -> Plan:
-    """The plan of a sweep (of its ``shard`` ``(K, N)`` only, when given)."""
+              shard: tuple[int, int] | None = None,
+              draws: list[dict[str, float]] | None = None) -> Plan:
+    """The plan of a sweep (of its ``shard`` ``(K, N)`` only, when given; with posterior
+    ``draws``, one replication per draw)."""
     if version is None:
         from sim import __version__ as version
-    return Plan(sweep, make_design(sweep.spec, sweep.rows), version, shard)
+    return Plan(sweep, make_design(sweep.spec, sweep.rows), version, shard, draws)

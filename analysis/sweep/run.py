@@ -41,14 +41,16 @@ def run_sweep(
     version: str | None = None,
     shard: tuple[int, int] | None = None,
     retries: int = DASK_RETRIES,
+    draws: list[dict[str, float]] | None = None,
 ) -> SweepReport:
     """Run (or resume) a sweep into ``out``, streaming finished runs to Parquet parts; with
     ``shard=(K, N)`` only the K-th of N disjoint slices of its runs (merged later by
     ``merge_shards``). On Dask a lost worker's runs are run again elsewhere, a run that errs on
     a worker is tried ``retries`` more times, and a run whose workers kept dying is left
-    unrecorded (counted in ``lost``) while the sweep goes on."""
+    unrecorded (counted in ``lost``) while the sweep goes on. With posterior ``draws``
+    (``runmany.posterior_draws``) replication k runs on draw k."""
     t0 = time.perf_counter()
-    plan = make_plan(sweep, version, shard)
+    plan = make_plan(sweep, version, shard, draws)
     store, done = open_store(Path(out), plan, resume)
     todo = plan.total - len(done)
     jobs = plan.jobs(skip=done)

@@ -56,6 +56,12 @@ class Scenario(Strict):
     field_work: YearMonth = Field(
         "2005-06", description="Month of the field survey, for summaries (source: HA2010)"
     )
+    priors: str | None = Field(
+        None,
+        max_length=500,
+        description="Prior distributions of the calibrated parameters, read by `sosim calibrate`:"
+        " a YAML file, relative to the scenario file that names it (no effect on a run)",
+    )
     formation: Formation = section(Formation)
     mission: Mission = section(Mission)
     lines: Lines = section(Lines)

@@ -94,5 +94,11 @@ def runs_section(rs: RunSet) -> Section:
                                                                                    []))
         if rs.meta.get("sets"):
             facts["overrides (--set)"] = ", ".join(rs.meta["sets"])
+    draws = rs.meta.get("posterior_draws")
+    if rs.kind in ("sweep", "compare"):
+        facts["uncertainty in the bands"] = (
+            f"parameter and stochastic: replication k ran on posterior draw k ({len(draws)} "
+            "draws of a sosim calibrate posterior, resampled by weight) and seed k" if draws
+            else "stochastic only: every replication has the scenario's parameter values")
     sec.table("Provenance", pd.DataFrame({"": list(facts), "value": list(facts.values())}))
     return sec
