@@ -149,7 +149,7 @@ def test_a_sweep_on_a_posterior_runs_replication_k_on_draw_k_under_the_points_va
     post = _posterior(tmp_path / "p", [31.0, 69.0], [0.5, 0.5])
     sw = load_sweep(ROOT / "scenarios" / "sweeps" / "smoke.yaml")
     draws = posterior_draws(post, 4, root=sw.spec.seed)
-    plan = make_plan(sw, "test", draws)
+    plan = make_plan(sw, "test", draws=draws)
     plain = make_plan(sw, "test")
     jobs = list(plan.jobs())
     assert plan.replications == 4 and len(jobs) == 4 * len(plan.design)
