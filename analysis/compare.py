@@ -59,6 +59,7 @@ import pandas as pd
 from analysis.runmany import replication_seeds as replication_seeds  # its old home, kept
 from analysis.runmany import run_jobs
 from analysis.sweep.design import make_design
+from analysis.sweep.lock import lock_folder
 from analysis.sweep.outcomes import outcome_values
 from analysis.sweep.plan import Plan, _digest
 from analysis.sweep.plan import run_key as sweep_run_key
@@ -384,53 +385,54 @@ def run_comparison(
     plan = comparison_plan(scenarios, [str(p) for p in paths], list(sets or []), reps, root_seed,
                            out)
     labels = plan.labels
-    out.mkdir(parents=True, exist_ok=True)
-    store, done = _open_store(out, plan)
-    rows: dict[int, dict[str, Any]] = {}
-    todo: list[CompareJob] = []
-    for job in plan.jobs():
-        stored = _stored(Path(job.run_dir), run_key(job.scenario, job.seed)) \
-            if job.key in done else None
-        if stored is None:
-            todo.append(job)
-            continue
-        rows[job.run] = summary_row(job.label, job.replication, job.seed,
-                                    stored.get("summary") or {}, job.scenario.name)
-        if progress:
-            progress(len(rows), plan.total)
-    workers = max(1, min(len(todo), workers or os.cpu_count() or 1))
-    try:
-        with contextlib.closing(run_jobs(run_one, todo, workers=workers,
-                                         heartbeat=1.0)) as results:
-            for item in results:
-                if item is not None:
-                    result = item[1]
-                    if result["row"]["key"] not in done:  # else recorded, its tables redone
-                        store.add(result)
-                    rows[result["row"]["run"]] = result["summary"]
-                    if progress:
-                        progress(len(rows), plan.total)
-                store.flush_when_due(PART_SIZE, FLUSH_SECONDS)
-    finally:
-        store.flush()  # whatever finished is committed, also on Ctrl-C
-    runs = runs_table([rows[i] for i in sorted(rows)], labels)
-    _write_atomic_parquet(runs, out / "runs.parquet")
-    manifest = {
-        "kind": "compare",
-        "version": plan.version,
-        "root_seed": root_seed,
-        "reps": reps,
-        "seeds": plan.seeds,
-        "sets": list(sets or []),
-        "scenarios": [
-            {"label": lab, "name": s.name, "file": str(p)}
-            for lab, s, p in zip(labels, scenarios, paths, strict=True)
-        ],
-        "layout": LAYOUT,
-    }
-    text = json.dumps(manifest, indent=2) + "\n"
-    atomic.write_file(out / "compare.json", lambda tmp: tmp.write_text(text))
-    return runs
+    with lock_folder(out, "a comparison"):  # one writer per folder (issue 17, item 2)
+        out.mkdir(parents=True, exist_ok=True)
+        store, done = _open_store(out, plan)
+        rows: dict[int, dict[str, Any]] = {}
+        todo: list[CompareJob] = []
+        for job in plan.jobs():
+            stored = _stored(Path(job.run_dir), run_key(job.scenario, job.seed)) \
+                if job.key in done else None
+            if stored is None:
+                todo.append(job)
+                continue
+            rows[job.run] = summary_row(job.label, job.replication, job.seed,
+                                        stored.get("summary") or {}, job.scenario.name)
+            if progress:
+                progress(len(rows), plan.total)
+        workers = max(1, min(len(todo), workers or os.cpu_count() or 1))
+        try:
+            with contextlib.closing(run_jobs(run_one, todo, workers=workers,
+                                             heartbeat=1.0)) as results:
+                for item in results:
+                    if item is not None:
+                        result = item[1]
+                        if result["row"]["key"] not in done:  # else recorded, its tables redone
+                            store.add(result)
+                        rows[result["row"]["run"]] = result["summary"]
+                        if progress:
+                            progress(len(rows), plan.total)
+                    store.flush_when_due(PART_SIZE, FLUSH_SECONDS)
+        finally:
+            store.flush()  # whatever finished is committed, also on Ctrl-C
+        runs = runs_table([rows[i] for i in sorted(rows)], labels)
+        _write_atomic_parquet(runs, out / "runs.parquet")
+        manifest = {
+            "kind": "compare",
+            "version": plan.version,
+            "root_seed": root_seed,
+            "reps": reps,
+            "seeds": plan.seeds,
+            "sets": list(sets or []),
+            "scenarios": [
+                {"label": lab, "name": s.name, "file": str(p)}
+                for lab, s, p in zip(labels, scenarios, paths, strict=True)
+            ],
+            "layout": LAYOUT,
+        }
+        text = json.dumps(manifest, indent=2) + "\n"
+        atomic.write_file(out / "compare.json", lambda tmp: tmp.write_text(text))
+        return runs
 
 
 def _write_atomic_parquet(df: pd.DataFrame, path: Path) -> None:

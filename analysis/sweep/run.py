@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from analysis.runmany import run_jobs
-from analysis.sweep.plan import make_plan
+from analysis.sweep.lock import lock_folder
+from analysis.sweep.plan import Plan, make_plan
 from analysis.sweep.spec import Sweep
 from analysis.sweep.store import open_store
 from analysis.sweep.worker import execute
@@ -41,7 +42,16 @@ def run_sweep(
     """Run (or resume) a sweep into ``out``, streaming finished runs to Parquet parts."""
     t0 = time.perf_counter()
     plan = make_plan(sweep, version)
-    store, done = open_store(Path(out), plan, resume)
+    with lock_folder(Path(out)):  # one writer per folder (issue 17, item 2)
+        return _run_locked(sweep, plan, Path(out), workers, backend, scheduler, resume,
+                           part_size, flush_seconds, progress, t0)
+
+
+def _run_locked(sweep: Sweep, plan: Plan, out: Path, workers: int, backend: str,
+                scheduler: str | None, resume: bool, part_size: int, flush_seconds: float,
+                progress: bool, t0: float) -> SweepReport:
+    """``run_sweep`` once the folder's lock is held."""
+    store, done = open_store(out, plan, resume)
     todo = plan.total - len(done)
     jobs = plan.jobs(skip=done)
     ran = 0

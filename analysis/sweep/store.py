@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from analysis.sweep.lock import LOCK_FILE
 from analysis.sweep.plan import FORMAT, Plan
 from analysis.sweep.spec import SweepError
 from sim.atomic import fsync_dir, write_json, write_parquet
@@ -234,7 +235,7 @@ def open_store(out: Path, plan: Plan, resume: bool) -> tuple[RunStore, set[str]]
                                "folder")])
         return store, done
     if out.exists() and any(p.name not in ("design.parquet", ".design.parquet.tmp",
-                                           ".sweep.json.tmp") for p in out.iterdir()):
+                                           ".sweep.json.tmp", LOCK_FILE) for p in out.iterdir()):
         raise SweepError([(str(out), "--out", "exists and is not empty (nor a sweep folder)")])
     store.create()
     return store, set()
