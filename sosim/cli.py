@@ -226,6 +226,9 @@ def sweep(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Time pilot runs, estimate")] = False,
     part_size: Annotated[int, typer.Option(min=1, help="Runs per Parquet part")] = 50,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar")] = False,
+    retries: Annotated[int, typer.Option(
+        min=0, help="Times a run is retried after its worker process dies, before it is "
+        "recorded as failed")] = 2,
 ) -> None:
     """Run a scenario sweep (grid, lhs, sobol, morris), streaming results; resumable."""
     from analysis.runmany import BACKENDS
@@ -254,7 +257,8 @@ def sweep(
             raise ScenarioError([("--out", "", "an output folder is needed (or --dry-run)")])
         check_writable(out)  # a folder that cannot be written is found before any run
         rep = run_sweep(sw, out, workers=workers, backend=backend, scheduler=scheduler,
-                        resume=resume, part_size=part_size, progress=not quiet)
+                        resume=resume, part_size=part_size, progress=not quiet,
+                        retries=retries)
     except ScenarioError as exc:
         fail(exc)
     if not quiet:
@@ -365,6 +369,7 @@ def compare(
 ) -> None:
     """Run scenarios on the same seeds (paired replications) and build the HTML report."""
     from analysis.compare import run_comparison
+    from analysis.runmany import WorkerLost
     from sim.scenario import ScenarioError
 
     t0 = time.perf_counter()
@@ -379,6 +384,10 @@ def compare(
                               workers=workers, progress=progress)
     except ScenarioError as exc:
         fail(exc)
+    except WorkerLost as exc:  # a run's worker died on every retry: nothing to compare
+        err_console.print(f"[bold red]error:[/] {escape(f'{out}: {exc}')}; the runs that "
+                          "finished are kept, run the command again to go on", highlight=False)
+        raise typer.Exit(1) from None
     console.print(f"  {len(runs)} runs in {time.perf_counter() - t0:.1f} s -> {out}/",
                   highlight=False)
     _write_report(out, png, svg)

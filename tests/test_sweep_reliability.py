@@ -5,19 +5,23 @@ mid-2000)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from analysis.runmany import WorkerLost, lost_reason, run_jobs
 from analysis.sweep import load_sweep, read_monthly, read_runs, run_sweep
 from sosim.cli import app
+from tests import worker_faults
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = ROOT / "scenarios" / "kerala_baseline.yaml"
@@ -135,3 +139,84 @@ def test_a_comparison_running_in_the_folder_refuses_a_second(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == [".sweep.lock"]
 
 
+
+
+# --------------------------------------------------------------------------- dead workers
+def _jobs(folder: Path, dies: dict[int, str], n: int = 8) -> list[tuple[int, str, str]]:
+    folder.mkdir(exist_ok=True)
+    return [(i, str(folder), dies.get(i, "")) for i in range(n)]
+
+
+def _attempts(folder: Path, i: int) -> int:
+    return len(list(folder.glob(f"{i}-*")))
+
+
+def test_a_worker_killed_once_is_replaced_and_its_job_retried(tmp_path):
+    """Issue 17 item 4: one dead worker broke the pool and the whole sweep (BrokenProcessPool,
+    exit 1). The pool is started again and the jobs it held run again."""
+    got = dict(x for x in run_jobs(worker_faults.job, _jobs(tmp_path, {3: "once"}),
+                                   workers=2) if x is not None)
+    assert got == {i: i * i for i in range(8)}
+    assert _attempts(tmp_path, 3) == 2
+
+
+def test_a_job_whose_worker_always_dies_is_given_up_after_the_retries(tmp_path):
+    lost_jobs = []
+
+    def lost(job, reason):
+        lost_jobs.append((job[0], reason))
+        return -1
+
+    got = dict(x for x in run_jobs(worker_faults.job, _jobs(tmp_path, {5: "always"}),
+                                   workers=2, retries=2, lost=lost) if x is not None)
+    assert got == {i: (-1 if i == 5 else i * i) for i in range(8)}
+    assert _attempts(tmp_path, 5) == 3  # the first run and 2 retries
+    assert lost_jobs == [(5, lost_reason(3))]
+    with pytest.raises(WorkerLost, match="on each of 2 attempt"):
+        for _ in run_jobs(worker_faults.job, _jobs(tmp_path / "b", {2: "always"}), workers=2,
+                          retries=1):
+            pass
+
+
+def test_a_sweep_whose_worker_is_killed_records_every_run(reference, tmp_path):
+    """A real sweep process on 2 workers; one of its pool workers is killed with SIGKILL while
+    it runs: the sweep still ends normally, with the runs of an uninterrupted sweep."""
+
+    sweep_file, ref = reference
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "sosim", "sweep", str(sweep_file), "--out",
+                             str(out), "--quiet", "--workers", "2", "--part-size", "1"],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    try:
+        killed = None
+        deadline = time.monotonic() + 60
+        while killed is None and time.monotonic() < deadline and proc.poll() is None:
+            workers = pool_workers(proc.pid)
+            if len(workers) == 2 and (out / "runs" / "part-000000.parquet").exists():
+                killed = workers[0]
+                os.kill(killed, signal.SIGKILL)
+            time.sleep(0.02)
+        assert killed is not None, "no worker was seen to kill"
+        _, err = proc.communicate(timeout=120)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    a, am = comparable(ref)
+    b, bm = comparable(out)
+    pd.testing.assert_frame_equal(a, b)
+    pd.testing.assert_frame_equal(am, bm)
+
+
+def pool_workers(pid: int) -> list[int]:
+    """The pool worker processes of a sweep process: the children of its fork server."""
+    import psutil
+
+    try:
+        kids = psutil.Process(pid).children()
+        return sorted(w.pid for k in kids if "forkserver" in " ".join(k.cmdline())
+                      for w in k.children())
+    except psutil.Error:
+        return []

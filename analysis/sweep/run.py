@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from analysis.runmany import run_jobs
+from analysis.runmany import RETRIES, run_jobs
 from analysis.sweep.lock import lock_folder
 from analysis.sweep.plan import Plan, make_plan
 from analysis.sweep.spec import Sweep
 from analysis.sweep.store import open_store
-from analysis.sweep.worker import execute
+from analysis.sweep.worker import execute, lost_run
 
 
 @dataclass
@@ -38,18 +38,21 @@ def run_sweep(
     flush_seconds: float = 30.0,
     progress: bool = False,
     version: str | None = None,
+    retries: int = RETRIES,
 ) -> SweepReport:
-    """Run (or resume) a sweep into ``out``, streaming finished runs to Parquet parts."""
+    """Run (or resume) a sweep into ``out``, streaming finished runs to Parquet parts. A run
+    whose worker process dies is retried on a new pool up to ``retries`` times, then recorded
+    as failed (``analysis.runmany.run_jobs``)."""
     t0 = time.perf_counter()
     plan = make_plan(sweep, version)
     with lock_folder(Path(out)):  # one writer per folder (issue 17, item 2)
         return _run_locked(sweep, plan, Path(out), workers, backend, scheduler, resume,
-                           part_size, flush_seconds, progress, t0)
+                           part_size, flush_seconds, progress, t0, retries)
 
 
 def _run_locked(sweep: Sweep, plan: Plan, out: Path, workers: int, backend: str,
                 scheduler: str | None, resume: bool, part_size: int, flush_seconds: float,
-                progress: bool, t0: float) -> SweepReport:
+                progress: bool, t0: float, retries: int) -> SweepReport:
     """``run_sweep`` once the folder's lock is held."""
     store, done = open_store(out, plan, resume)
     todo = plan.total - len(done)
@@ -58,7 +61,8 @@ def _run_locked(sweep: Sweep, plan: Plan, out: Path, workers: int, backend: str,
     bar = _Progress(todo, store.failed, enabled=progress, title=sweep.spec.name)
     try:
         with bar, contextlib.closing(run_jobs(execute, jobs, backend, workers, scheduler,
-                                              heartbeat=1.0)) as results:
+                                              heartbeat=1.0, retries=retries,
+                                              lost=lost_run)) as results:
             for item in results:
                 if item is not None:
                     result = item[1]

@@ -32,3 +32,12 @@ def execute(job: Job) -> dict[str, Any]:
         row["status"], row["error"] = "failed", traceback.format_exc()
     row["wall_time_s"] = time.perf_counter() - t0
     return {"row": row, "monthly": monthly}
+
+
+def lost_run(job: Job, reason: str) -> dict[str, Any]:
+    """The failed row of a run given up after its worker process died on every attempt (see
+    ``analysis.runmany.run_jobs``): recorded like a run that raised, so the sweep goes on."""
+    row: dict[str, Any] = {"run": job.run, "point": job.point, "replication": job.replication,
+                           "seed": job.seed, "key": job.key, "status": "failed",
+                           "error": reason, "wall_time_s": float("nan")}
+    return {"row": row, "monthly": None}
