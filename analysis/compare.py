@@ -64,8 +64,8 @@ from analysis.sweep.outcomes import outcome_values
 from analysis.sweep.plan import Plan, _digest
 from analysis.sweep.plan import run_key as sweep_run_key
 from analysis.sweep.spec import Outcomes, ParameterSpec, Sweep, SweepSpec
-from analysis.sweep.store import _PART, RunStore
-from sim import atomic
+from analysis.sweep.store import _PART, RunStore, _warn
+from sim import atomic, outputs
 from sim.columns import SUMMARY_FIGURES
 from sim.scenario import LINES, Scenario, ScenarioError, load_scenario
 
@@ -285,12 +285,15 @@ def comparison_plan(scenarios: list[Scenario], files: list[str], sets: list[str]
 def run_one(job: CompareJob) -> dict[str, Any]:
     """Run one scenario on one seed (or read back its finished run folder), write its tables,
     and return its sweep row and monthly series (for the store) and its runs.parquet row."""
-    from sim import __version__, outputs, run
+    from sim import __version__, run
 
     t0 = time.perf_counter()
     path = Path(job.run_dir)
     ckey = run_key(job.scenario, job.seed)
     stored = _stored(path, ckey)
+    note = None
+    if stored is not None and outputs.foreign_file(path) is not None:
+        stored, note = None, _set_aside_run(path)  # a table changed since: truncated, damaged
     if stored is None:
         res: Any = run(job.scenario, seed=job.seed)
         outputs.write(res, path, __version__, extra={KEY_FILE: ckey + "\n"})
@@ -306,7 +309,25 @@ def run_one(job: CompareJob) -> dict[str, Any]:
         monthly[col] = ts[col].to_numpy()
     row["wall_time_s"] = time.perf_counter() - t0
     summary = summary_row(job.label, job.replication, job.seed, res.summary, job.scenario.name)
-    return {"row": row, "monthly": monthly, "summary": summary}
+    return {"row": row, "monthly": monthly, "summary": summary, "note": note}
+
+
+def _set_aside_run(path: Path) -> str:
+    """Move a finished run folder whose tables no longer match the sizes and hashes its
+    summary.json lists (truncated or damaged since; issue 17, item 14) to
+    ``DIR/damaged/tables/<label>/seed=<seed>[-k]``, so the run is run again; returns the line
+    that says so."""
+    root = path.parent.parent.parent
+    aside = root / "damaged" / TABLES_DIR / path.parent.name / path.name
+    k = 1
+    while aside.exists():
+        k += 1
+        aside = aside.with_name(f"{path.name}-{k}")
+    aside.parent.mkdir(parents=True, exist_ok=True)
+    bad = outputs.foreign_file(path)
+    os.replace(path, aside)
+    return (f"{path / str(bad)}: does not match its run's summary.json (truncated or damaged); "
+            f"the run folder is set aside in {aside}/ and run again")
 
 
 def _start_afresh(out: Path) -> None:
@@ -393,8 +414,8 @@ def run_comparison(
         for job in plan.jobs():
             stored = _stored(Path(job.run_dir), run_key(job.scenario, job.seed)) \
                 if job.key in done else None
-            if stored is None:
-                todo.append(job)
+            if stored is None or outputs.foreign_file(Path(job.run_dir)) is not None:
+                todo.append(job)  # not run, or its tables damaged since: run (again)
                 continue
             rows[job.run] = summary_row(job.label, job.replication, job.seed,
                                         stored.get("summary") or {}, job.scenario.name)
@@ -410,6 +431,8 @@ def run_comparison(
                         if result["row"]["key"] not in done:  # else recorded, its tables redone
                             store.add(result)
                         rows[result["row"]["run"]] = result["summary"]
+                        if result.get("note"):
+                            _warn(result["note"])
                         if progress:
                             progress(len(rows), plan.total)
                     store.flush_when_due(PART_SIZE, FLUSH_SECONDS)

@@ -51,6 +51,11 @@ def fail(error: ScenarioError) -> None:
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
+def _warn(line: str) -> None:
+    """One warning line on standard error (something done on the way, not an error)."""
+    err_console.print(f"[bold yellow]warning:[/] {escape(line)}", highlight=False)
+
+
 def check_writable(out: Path) -> None:
     """Raise ScenarioError (one line) if the folder ``out`` cannot be made or written."""
     from sim.outputs import check_writable as check
@@ -258,7 +263,7 @@ def sweep(
         check_writable(out)  # a folder that cannot be written is found before any run
         rep = run_sweep(sw, out, workers=workers, backend=backend, scheduler=scheduler,
                         resume=resume, part_size=part_size, progress=not quiet,
-                        retries=retries)
+                        retries=retries, notify=_warn)
     except ScenarioError as exc:
         fail(exc)
     if not quiet:

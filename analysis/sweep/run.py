@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,22 +40,25 @@ def run_sweep(
     progress: bool = False,
     version: str | None = None,
     retries: int = RETRIES,
+    notify: Callable[[str], None] | None = None,
 ) -> SweepReport:
     """Run (or resume) a sweep into ``out``, streaming finished runs to Parquet parts. A run
     whose worker process dies is retried on a new pool up to ``retries`` times, then recorded
-    as failed (``analysis.runmany.run_jobs``)."""
+    as failed (``analysis.runmany.run_jobs``). ``notify`` is told, one line each, of damaged
+    parts that ``--resume`` sets aside (default: standard error)."""
     t0 = time.perf_counter()
     plan = make_plan(sweep, version)
     with lock_folder(Path(out)):  # one writer per folder (issue 17, item 2)
         return _run_locked(sweep, plan, Path(out), workers, backend, scheduler, resume,
-                           part_size, flush_seconds, progress, t0, retries)
+                           part_size, flush_seconds, progress, t0, retries, notify)
 
 
 def _run_locked(sweep: Sweep, plan: Plan, out: Path, workers: int, backend: str,
                 scheduler: str | None, resume: bool, part_size: int, flush_seconds: float,
-                progress: bool, t0: float, retries: int) -> SweepReport:
+                progress: bool, t0: float, retries: int,
+                notify: Callable[[str], None] | None) -> SweepReport:
     """``run_sweep`` once the folder's lock is held."""
-    store, done = open_store(out, plan, resume)
+    store, done = open_store(out, plan, resume, notify)
     todo = plan.total - len(done)
     jobs = plan.jobs(skip=done)
     ran = 0
