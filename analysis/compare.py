@@ -385,10 +385,13 @@ def run_comparison(
     sets: list[str] | None = None,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    allow_large: bool = False,
 ) -> pd.DataFrame:
     """Run every scenario in ``paths`` on the same ``reps`` seeds and write ``out`` (see the
     module's docstring for the layout). ``sets`` overrides apply to every scenario. Returns the
-    runs table. Raises ``ScenarioError`` for bad input before anything is run."""
+    runs table. Raises ``ScenarioError`` for bad input before anything is run, also for a
+    scenario whose runs, on every worker at once, would not fit in this machine's memory
+    (``sim.size``; ``allow_large`` lets them through)."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ScenarioError([(str(out), "--out", "exists and is not a directory")])
@@ -403,6 +406,11 @@ def run_comparison(
             problems.extend(exc.problems)
     if problems:
         raise ScenarioError(problems)
+    from sim.size import check_size
+
+    at_once = max(1, min(len(paths) * reps, workers or os.cpu_count() or 1))
+    for p, scn in zip(paths, scenarios, strict=True):
+        check_size(scn, str(p), at_once, allow_large)
     plan = comparison_plan(scenarios, [str(p) for p in paths], list(sets or []), reps, root_seed,
                            out)
     labels = plan.labels

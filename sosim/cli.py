@@ -37,6 +37,8 @@ err_console = Console(stderr=True, soft_wrap=True)
 EXIT_BAD_INPUT = 2
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file", show_default=False)]
+AllowLargeOpt = Annotated[bool, typer.Option(
+    "--allow-large", help="Run even where the estimated memory is past this machine's")]
 SetOpt = Annotated[
     list[str] | None,
     typer.Option("--set", help="Override a value: dotted.path=value (repeatable)"),
@@ -128,18 +130,21 @@ def run(
     ] = None,
     set_: SetOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing")] = False,
+    allow_large: AllowLargeOpt = False,
 ) -> None:
     """Run one scenario and print its summary (and write its tables with --out)."""
     from sim import __version__, outputs
     from sim import run as run_model
     from sim.scenario import ScenarioError
+    from sim.size import check_size
 
     cfg = _load(scenario, set_, seed)
-    if out is not None:
-        try:
+    try:
+        check_size(cfg, str(scenario), allow_large=allow_large)  # before the world is built
+        if out is not None:
             outputs.check_out(out)  # before the run: a folder of other files is never replaced
-        except ScenarioError as exc:
-            fail(exc)
+    except ScenarioError as exc:
+        fail(exc)
     t0 = time.perf_counter()
     res = run_model(cfg)
     elapsed = time.perf_counter() - t0
@@ -234,11 +239,13 @@ def sweep(
     retries: Annotated[int, typer.Option(
         min=0, help="Times a run is retried after its worker process dies, before it is "
         "recorded as failed")] = 2,
+    allow_large: AllowLargeOpt = False,
 ) -> None:
     """Run a scenario sweep (grid, lhs, sobol, morris), streaming results; resumable."""
     from analysis.runmany import BACKENDS
     from analysis.sweep import dry_run as estimate
     from analysis.sweep import load_sweep, run_sweep
+    from analysis.sweep.dryrun import check_sweep_size
     from sim.scenario import ScenarioError
 
     try:
@@ -246,6 +253,8 @@ def sweep(
             raise ScenarioError([("--backend", "", f"expected {' or '.join(BACKENDS)}, "
                                   f"got {backend}")])
         sw = load_sweep(sweep_file)
+        # before any world is built: the largest run, on every worker at once
+        check_sweep_size(sw, str(sweep_file), 1 if dry_run else workers, allow_large)
         if dry_run:
             d = estimate(sw, workers=workers)
             eta = d.estimated_seconds
@@ -255,7 +264,9 @@ def sweep(
                 f"{d.replications} replications)\n  pilot: {d.pilot_runs} run(s), "
                 f"{d.seconds_per_run:.2f} s each\n  estimated time on {d.workers} worker(s): "
                 f"{eta_text}\n  estimated output: "
-                f"{d.estimated_bytes / 1e6:.1f} MB ({d.bytes_per_run / 1e3:.1f} kB per run)",
+                f"{d.estimated_bytes / 1e6:.1f} MB ({d.bytes_per_run / 1e3:.1f} kB per run)"
+                f"\n  estimated memory: {d.memory_per_run / 1e6:,.0f} MB per worker "
+                "(the largest run)",
                 highlight=False)
             return
         if out is None:
@@ -371,6 +382,7 @@ def compare(
     set_: SetOpt = None,
     png: PngOpt = False,
     svg: SvgOpt = False,
+    allow_large: AllowLargeOpt = False,
 ) -> None:
     """Run scenarios on the same seeds (paired replications) and build the HTML report."""
     from analysis.compare import run_comparison
@@ -386,7 +398,7 @@ def compare(
     try:
         check_writable(out)  # a folder that cannot be written is found before any run
         runs = run_comparison(scenarios, out, reps=reps, root_seed=seed, sets=set_,
-                              workers=workers, progress=progress)
+                              workers=workers, progress=progress, allow_large=allow_large)
     except ScenarioError as exc:
         fail(exc)
     except WorkerLost as exc:  # a run's worker died on every retry: nothing to compare
