@@ -130,11 +130,13 @@ def lever_defaults(s: Scenario) -> dict[str, Any]:
 
 
 def model_params(s: Scenario) -> dict[str, Any]:
-    """SolaraViz's ``model_params``: the base scenario (fixed) and one input per lever."""
+    """SolaraViz's ``model_params``: one input per lever, each a plain dict of numbers, flags and
+    text. The base scenario is not among them (Mesa's next major version validates
+    ``model_params`` and rejects a pydantic object): it rides on the model's class
+    (``workshop_class``), which SolaraViz's Reset instantiates again."""
     d = lever_defaults(s)
     y0, y1 = int(s.start[:4]), int(s.end[:4])
     params: dict[str, Any] = {
-        "base": s,
         "seed": {"type": "InputText", "value": d["seed"], "label": "Seed"},
         "mission_withdraws": {"type": "Checkbox", "value": d["mission_withdraws"],
                               "label": "The mission withdraws"},
@@ -226,8 +228,12 @@ def parse_seed(text: Any, default: int) -> tuple[int, str | None]:
 class WorkshopModel(SocialOutsourcingModel):
     """The model built from the dashboard's levers (keyword arguments, as SolaraViz needs).
 
-    SolaraViz's Reset calls ``WorkshopModel(**lever_values)``; ``None`` keeps the scenario's value.
+    SolaraViz's Reset calls ``type(model)(**lever_values)``; ``None`` keeps the scenario's value.
+    The base scenario is ``base``, else the class's ``BASE`` (``workshop_class``), else the
+    file named by $SOSIM_DASHBOARD_SCENARIO (or the baseline).
     """
+
+    BASE: Scenario | None = None
 
     def __init__(
         self,
@@ -243,7 +249,8 @@ class WorkshopModel(SocialOutsourcingModel):
         grant_multiple: float | None = None,
         private_access: float | None = None,
     ):
-        base = base_scenario() if base is None else base
+        if base is None:
+            base = type(self).BASE if type(self).BASE is not None else base_scenario()
         levers = dict(mission_withdraws=mission_withdraws, withdraw_year=withdraw_year,
                       payment_delay=payment_delay, insourcing=insourcing, records=records,
                       dropout=dropout, asset_life=asset_life, grant_multiple=grant_multiple,
@@ -253,6 +260,13 @@ class WorkshopModel(SocialOutsourcingModel):
         super().__init__(scenario, seed=run_seed)
         self.base_name = base.name
         self.lever_notes = notes + ([seed_note] if seed_note else [])
+
+
+def workshop_class(base: Scenario) -> type[WorkshopModel]:
+    """A ``WorkshopModel`` class whose base scenario is ``base``: SolaraViz rebuilds the model
+    as ``type(model)(**lever_values)``, so the scenario is carried by the class rather than
+    passed through ``model_params``."""
+    return type("WorkshopModel", (WorkshopModel,), {"BASE": base, "__module__": __name__})
 
 
 # --------------------------------------------------------------------------- views
@@ -432,7 +446,7 @@ COMPONENTS = [Units, WhatHappened, UnitsAlive, Earnings, CashArrears]
 def Page():
     """The dashboard; one model per browser connection."""
     base = base_scenario()
-    model = solara.use_memo(lambda: WorkshopModel(base=base), [])
+    model = solara.use_memo(lambda: workshop_class(base)(), [])
     params = solara.use_memo(lambda: model_params(base), [])
     solara.Style(CSS)
     SolaraViz(model, components=COMPONENTS, model_params=params,

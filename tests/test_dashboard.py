@@ -34,11 +34,26 @@ def test_defaults_are_read_from_the_scenario():
     assert dash.lever_defaults(NO_SPEM)["mission_withdraws"] is True
     assert dash.lever_defaults(NO_SPEM)["withdraw_year"] == 2006
     params = dash.model_params(s)
-    assert params["base"] is s
     for key, value in d.items():
         assert params[key]["value"] == value
         if "min" in params[key]:
             assert params[key]["min"] <= value <= params[key]["max"]
+
+
+def test_model_params_hold_only_plain_inputs_and_reset_keeps_the_base_scenario():
+    """Mesa's next major version validates ``model_params``: each is a user input (a dict with
+    a ``type``) of plain values, never a pydantic Scenario (issue 17). The base scenario rides
+    on the model's class, and a Reset, ``type(model)(**values)``, keeps it."""
+    params = dash.model_params(NO_SPEM)
+    plain = (str, int, float, bool)
+    for key, spec in params.items():
+        assert isinstance(spec, dict) and "type" in spec, key
+        assert all(isinstance(v, plain) for v in spec.values()), key
+    model = dash.workshop_class(NO_SPEM)()
+    assert model.config is NO_SPEM
+    again = type(model)(**{k: spec["value"] for k, spec in params.items()})
+    assert again.base_name == NO_SPEM.name and again.config == NO_SPEM
+    assert again.scenario_given.events == NO_SPEM.events
 
 
 @pytest.mark.parametrize("scenario", [BASE, NO_SPEM])
