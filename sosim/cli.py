@@ -201,7 +201,13 @@ def patterns(
     except ScenarioError as exc:
         fail(exc)
     t0 = time.perf_counter()
-    report = check_patterns(cfg, reps=reps, root_seed=seed, workers=workers, patterns=pats)
+    from analysis.runmany import WorkerLost
+
+    try:
+        report = check_patterns(cfg, reps=reps, root_seed=seed, workers=workers, patterns=pats)
+    except WorkerLost as exc:  # a run's worker died on every retry
+        err_console.print(f"[bold red]error:[/] {escape(f'{scenario}: {exc}')}", highlight=False)
+        raise typer.Exit(1) from None
     t = Table(title=f"{cfg.name}: {reps} replications, root seed {seed}", header_style="bold")
     for col, just in (("pattern", "left"), ("level", "left"), ("observed", "right"),
                       ("model mean", "right"), ("model 5-95%", "right"), ("target", "left"),
