@@ -66,7 +66,7 @@ def machine_memory() -> float:
     return total
 
 
-def _bytes(n: float) -> str:
+def format_bytes(n: float) -> str:
     for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6)):
         if n >= scale:
             return f"{n / scale:,.1f} {unit}"
@@ -99,8 +99,8 @@ def check_estimate(est: SizeEstimate, source: str, workers: int = 1,
     if est.bytes * max(1, workers) > have and not allow_large:
         runs = f" on each of {workers} workers" if workers > 1 else ""
         raise ScenarioError([(source, "formation.schedule",
-                              f"a run would need about {_bytes(est.bytes)} of memory{runs} "
+                              f"a run would need about {format_bytes(est.bytes)} of memory{runs} "
                               f"({est.units:,} units, {est.people:,} members) and about "
-                              f"{_duration(est.seconds)}; this machine has {_bytes(have)}: "
+                              f"{_duration(est.seconds)}; this machine has {format_bytes(have)}: "
                               "pass --allow-large to run it anyway")])
     return est
