@@ -438,6 +438,7 @@ def dashboard(
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free port)")] = 8765,
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     open_browser: Annotated[bool, typer.Option("--open", help="Open a browser on it")] = False,
+    allow_large: AllowLargeOpt = False,
 ) -> None:
     """Start the teaching dashboard (Mesa's SolaraViz) in the browser (the dashboard extra)."""
     try:
@@ -448,6 +449,13 @@ def dashboard(
             highlight=False)
         raise typer.Exit(1) from None
     cfg = _load(scenario or dash.BASELINE, None)  # bad input: exit 2 before a server starts
+    from sim.scenario import ScenarioError
+    from sim.size import check_size
+
+    try:  # each browser connection builds its own world
+        check_size(cfg, str(scenario or dash.BASELINE), allow_large=allow_large)
+    except ScenarioError as exc:
+        fail(exc)
     port, problem = dash.choose_port(host, port)  # --port 0: the free port picked, printed
     if problem:
         err_console.print(f"[bold red]error:[/] {escape(problem)}", highlight=False)

@@ -147,6 +147,19 @@ def test_busy_port_and_bad_scenario_are_one_line_errors():
     assert dash.port_problem("127.0.0.1", 0) is None
 
 
+def test_a_scenario_too_large_for_memory_is_refused_before_the_server_starts(monkeypatch):
+    import sim.size
+
+    monkeypatch.setattr(sim.size, "machine_memory", lambda: 1e6)
+    served: list[int] = []
+    monkeypatch.setattr(dash, "serve", lambda *a, **k: served.append(1))
+    res = CliRunner().invoke(cli, ["dashboard", "--port", "0"])
+    assert res.exit_code == 2, res.output
+    assert "formation.schedule: a run would need about" in res.output and served == []
+    res = CliRunner().invoke(cli, ["dashboard", "--port", "0", "--allow-large"])
+    assert res.exit_code == 0 and "sosim dashboard:" in res.output and served == [1]
+
+
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "0.0.0.0"])
 def test_port_0_prints_the_real_port_and_an_open_host_is_warned_about(host, monkeypatch):
     """Issue 17, item 9: ``--port 0`` printed ``:0``; ``--host 0.0.0.0`` said nothing about
