@@ -162,3 +162,20 @@ def test_compare_reruns_a_recorded_run_whose_table_is_damaged(tmp_path):
     assert f"{damaged}: does not match its run's summary.json" in res.output
     pd.testing.assert_frame_equal(pd.read_parquet(out / "runs.parquet"), ref)
     assert len(pd.read_parquet(damaged)) > 0
+
+
+@pytest.mark.parametrize("text", ["", '{"format": 1, "ver', "[1, 2]"])
+def test_resume_of_a_folder_whose_sweep_json_is_damaged_is_one_line(sweep, tmp_path, text):
+    sweep_file, ref = sweep
+    folder = tmp_path / "out"
+    shutil.copytree(ref, folder)
+    (folder / "sweep.json").write_text(text)
+    before = sorted(p.relative_to(folder) for p in folder.rglob("*"))
+    res = CliRunner().invoke(app, ["sweep", str(sweep_file), "--out", str(folder), "--resume",
+                                   "--quiet"])
+    assert res.exit_code == 2, res.output
+    lines = [ln for ln in res.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith(
+        f"error: {folder / 'sweep.json'}: --resume: cannot be read (truncated or damaged"), lines
+    assert lines[0].endswith("start a new folder"), lines
+    assert sorted(p.relative_to(folder) for p in folder.rglob("*")) == before

@@ -268,7 +268,14 @@ def open_store(out: Path, plan: Plan, resume: bool,
             raise SweepError([(str(out), "--out",
                                "already holds a sweep; pass --resume to continue it, "
                                "or choose another folder")])
-        meta = json.loads(meta_file.read_text())
+        try:
+            meta = json.loads(meta_file.read_text())
+            if not isinstance(meta, dict):
+                raise ValueError("not a JSON object")
+        except (OSError, ValueError) as exc:
+            raise SweepError([(str(meta_file), "--resume",
+                               f"cannot be read (truncated or damaged: "
+                               f"{str(exc).splitlines()[0][:80]}); start a new folder")]) from None
         if meta.get("version") != plan.version:
             raise SweepError([(str(out), "--resume",
                                f"written by model version {meta.get('version')}, "
