@@ -179,3 +179,24 @@ def test_resume_of_a_folder_whose_sweep_json_is_damaged_is_one_line(sweep, tmp_p
         f"error: {folder / 'sweep.json'}: --resume: cannot be read (truncated or damaged"), lines
     assert lines[0].endswith("start a new folder"), lines
     assert sorted(p.relative_to(folder) for p in folder.rglob("*")) == before
+
+
+def test_sensitivity_of_a_sweep_with_a_truncated_part_names_the_part(tmp_path):
+    f = tmp_path / "sobol.yaml"
+    f.write_text(f"""
+name: s
+base: {BASE}
+set: {{end: 1999-12}}
+design: sobol
+samples: 2
+parameters:
+  finance.payout_share: {{range: [0.5, 0.9]}}
+""")
+    out = tmp_path / "out"
+    run_sweep(load_sweep(f), out, part_size=2)
+    bad = out / "runs" / "part-000001.parquet"
+    truncate(bad)
+    res = CliRunner().invoke(app, ["sensitivity", str(out)])
+    assert res.exit_code == 2, res.output
+    lines = [ln for ln in res.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and f"{bad}: cannot be read as a Parquet table" in lines[0], lines
