@@ -200,3 +200,23 @@ parameters:
     assert res.exit_code == 2, res.output
     lines = [ln for ln in res.output.splitlines() if ln.strip()]
     assert len(lines) == 1 and f"{bad}: cannot be read as a Parquet table" in lines[0], lines
+
+
+def test_report_of_an_oat_sweep_with_a_truncated_part_names_the_part(tmp_path):
+    f = tmp_path / "oat.yaml"
+    f.write_text(f"""
+name: oat
+base: {BASE}
+set: {{end: 1999-12}}
+design: oat
+parameters:
+  payments.public_mean_delay_months: {{values: [4, 1]}}
+""")
+    out = tmp_path / "out"
+    run_sweep(load_sweep(f), out, part_size=1)
+    bad = out / "runs" / "part-000001.parquet"
+    truncate(bad)
+    res = CliRunner().invoke(app, ["report", str(out)])
+    assert res.exit_code == 2, res.output
+    lines = [ln for ln in res.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and f"{bad}: cannot be read as a Parquet table" in lines[0], lines
