@@ -4,9 +4,12 @@ SHELL := /bin/bash
 VENV  := .venv
 BIN   := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# every package's exact version (same seed, same bytes holds only for pinned versions: NumPy does
+# not promise the same random streams across releases); `make lock` regenerates it
+LOCK  := requirements.lock
 EXTRAS ?= dev,analysis,dask,dashboard,export
 
-.PHONY: run test bench lint format clean
+.PHONY: run test bench lint format clean lock
 
 $(BIN)/python:
 	@py=$$(command -v python3.12 || pyenv which python 2>/dev/null || command -v python3); \
@@ -16,10 +19,18 @@ $(BIN)/python:
 	echo "creating $(VENV) with $$($$py --version)"; \
 	$$py -m venv $(VENV)
 
-$(STAMP): $(BIN)/python pyproject.toml
+$(STAMP): $(BIN)/python pyproject.toml $(wildcard $(LOCK))
 	$(BIN)/python -m pip install --quiet --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
-	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]' 2>&1 | grep -v '^WARNING: Location' ; test $${PIPESTATUS[0]} -eq 0
+	$(BIN)/python -m pip install --quiet $(if $(wildcard $(LOCK)),-c $(LOCK)) -e '.[$(EXTRAS)]' 2>&1 | grep -v '^WARNING: Location' ; test $${PIPESTATUS[0]} -eq 0
 	@touch $@
+
+# after adding a dependency to pyproject.toml: install it (the lock constrains only the packages
+# it lists), then write every installed version to the lock
+lock: $(STAMP)
+	@{ echo "# Exact versions that 'make' installs (pip constraints). Regenerate: make lock"; \
+	  $(BIN)/python -m pip freeze --exclude-editable 2>/dev/null | grep -v -i '^sosim[= ]'; } > $(LOCK).tmp
+	@mv $(LOCK).tmp $(LOCK)
+	@echo "$(LOCK): $$(grep -c '==' $(LOCK)) packages pinned"
 
 run: $(STAMP)  ## run the Kerala baseline and print its summary
 	$(BIN)/sosim run scenarios/kerala_baseline.yaml

@@ -66,12 +66,13 @@ from analysis import paired
 from analysis.runmany import replication_seeds as replication_seeds  # its old home, kept
 from analysis.runmany import run_jobs
 from analysis.sweep.design import make_design
+from analysis.sweep.lock import lock_folder
 from analysis.sweep.outcomes import outcome_values
 from analysis.sweep.plan import Plan, _digest
 from analysis.sweep.plan import run_key as sweep_run_key
 from analysis.sweep.spec import Outcomes, ParameterSpec, Sweep, SweepSpec
-from analysis.sweep.store import _PART, RunStore
-from sim import atomic
+from analysis.sweep.store import _PART, RunStore, _warn
+from sim import atomic, outputs
 from sim.columns import SUMMARY_FIGURES
 from sim.scenario import LINES, Scenario, ScenarioError, load_scenario
 
@@ -291,12 +292,15 @@ def comparison_plan(scenarios: list[Scenario], files: list[str], sets: list[str]
 def run_one(job: CompareJob) -> dict[str, Any]:
     """Run one scenario on one seed (or read back its finished run folder), write its tables,
     and return its sweep row and monthly series (for the store) and its runs.parquet row."""
-    from sim import __version__, outputs, run
+    from sim import __version__, run
 
     t0 = time.perf_counter()
     path = Path(job.run_dir)
     ckey = run_key(job.scenario, job.seed)
     stored = _stored(path, ckey)
+    note = None
+    if stored is not None and outputs.foreign_file(path) is not None:
+        stored, note = None, _set_aside_run(path)  # a table changed since: truncated, damaged
     if stored is None:
         res: Any = run(job.scenario, seed=job.seed)
         outputs.write(res, path, __version__, extra={KEY_FILE: ckey + "\n"})
@@ -312,7 +316,25 @@ def run_one(job: CompareJob) -> dict[str, Any]:
         monthly[col] = ts[col].to_numpy()
     row["wall_time_s"] = time.perf_counter() - t0
     summary = summary_row(job.label, job.replication, job.seed, res.summary, job.scenario.name)
-    return {"row": row, "monthly": monthly, "summary": summary}
+    return {"row": row, "monthly": monthly, "summary": summary, "note": note}
+
+
+def _set_aside_run(path: Path) -> str:
+    """Move a finished run folder whose tables no longer match the sizes and hashes its
+    summary.json lists (truncated or damaged since; issue 17, item 14) to
+    ``DIR/damaged/tables/<label>/seed=<seed>[-k]``, so the run is run again; returns the line
+    that says so."""
+    root = path.parent.parent.parent
+    aside = root / "damaged" / TABLES_DIR / path.parent.name / path.name
+    k = 1
+    while aside.exists():
+        k += 1
+        aside = aside.with_name(f"{path.name}-{k}")
+    aside.parent.mkdir(parents=True, exist_ok=True)
+    bad = outputs.foreign_file(path)
+    os.replace(path, aside)
+    return (f"{path / str(bad)}: does not match its run's summary.json (truncated or damaged); "
+            f"the run folder is set aside in {aside}/ and run again")
 
 
 def _start_afresh(out: Path) -> None:
@@ -371,11 +393,14 @@ def run_comparison(
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     adaptive: dict[str, Any] | None = None,
+    allow_large: bool = False,
 ) -> pd.DataFrame:
     """Run every scenario in ``paths`` on the same ``reps`` seeds and write ``out`` (see the
     module's docstring for the layout). ``sets`` overrides apply to every scenario; ``adaptive``
     (from ``run_adaptive_comparison``) is recorded in compare.json. Returns the runs table.
-    Raises ``ScenarioError`` for bad input before anything is run."""
+    Raises ``ScenarioError`` for bad input before anything is run, also for a scenario whose
+    runs, on every worker at once, would not fit in this machine's memory (``sim.size``;
+    ``allow_large`` lets them through)."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ScenarioError([(str(out), "--out", "exists and is not a directory")])
@@ -390,59 +415,67 @@ def run_comparison(
             problems.extend(exc.problems)
     if problems:
         raise ScenarioError(problems)
+    from sim.size import check_size
+
+    at_once = max(1, min(len(paths) * reps, workers or os.cpu_count() or 1))
+    for p, scn in zip(paths, scenarios, strict=True):
+        check_size(scn, str(p), at_once, allow_large)
     plan = comparison_plan(scenarios, [str(p) for p in paths], list(sets or []), reps, root_seed,
                            out)
     labels = plan.labels
-    out.mkdir(parents=True, exist_ok=True)
-    store, done = _open_store(out, plan)
-    rows: dict[int, dict[str, Any]] = {}
-    todo: list[CompareJob] = []
-    for job in plan.jobs():
-        stored = _stored(Path(job.run_dir), run_key(job.scenario, job.seed)) \
-            if job.key in done else None
-        if stored is None:
-            todo.append(job)
-            continue
-        rows[job.run] = summary_row(job.label, job.replication, job.seed,
-                                    stored.get("summary") or {}, job.scenario.name)
-        if progress:
-            progress(len(rows), plan.total)
-    workers = max(1, min(len(todo), workers or os.cpu_count() or 1))
-    try:
-        with contextlib.closing(run_jobs(run_one, todo, workers=workers,
-                                         heartbeat=1.0)) as results:
-            for item in results:
-                if item is not None:
-                    result = item[1]
-                    if result["row"]["key"] not in done:  # else recorded, its tables redone
-                        store.add(result)
-                    rows[result["row"]["run"]] = result["summary"]
-                    if progress:
-                        progress(len(rows), plan.total)
-                store.flush_when_due(PART_SIZE, FLUSH_SECONDS)
-    finally:
-        store.flush()  # whatever finished is committed, also on Ctrl-C
-    runs = runs_table([rows[i] for i in sorted(rows)], labels)
-    _write_atomic_parquet(runs, out / "runs.parquet")
-    paired.write_table(paired.paired_differences(runs, labels), out)
-    manifest = {
-        "kind": "compare",
-        "version": plan.version,
-        "root_seed": root_seed,
-        "reps": reps,
-        "seeds": plan.seeds,
-        "sets": list(sets or []),
-        "scenarios": [
-            {"label": lab, "name": s.name, "file": str(p)}
-            for lab, s, p in zip(labels, scenarios, paths, strict=True)
-        ],
-        "layout": LAYOUT,
-    }
-    if adaptive is not None:
-        manifest["adaptive"] = adaptive
-    text = json.dumps(manifest, indent=2) + "\n"
-    atomic.write_file(out / "compare.json", lambda tmp: tmp.write_text(text))
-    return runs
+    with lock_folder(out, "a comparison"):  # one writer per folder (issue 17, item 2)
+        out.mkdir(parents=True, exist_ok=True)
+        store, done = _open_store(out, plan)
+        rows: dict[int, dict[str, Any]] = {}
+        todo: list[CompareJob] = []
+        for job in plan.jobs():
+            stored = _stored(Path(job.run_dir), run_key(job.scenario, job.seed)) \
+                if job.key in done else None
+            if stored is None or outputs.foreign_file(Path(job.run_dir)) is not None:
+                todo.append(job)  # not run, or its tables damaged since: run (again)
+                continue
+            rows[job.run] = summary_row(job.label, job.replication, job.seed,
+                                        stored.get("summary") or {}, job.scenario.name)
+            if progress:
+                progress(len(rows), plan.total)
+        workers = max(1, min(len(todo), workers or os.cpu_count() or 1))
+        try:
+            with contextlib.closing(run_jobs(run_one, todo, workers=workers,
+                                             heartbeat=1.0)) as results:
+                for item in results:
+                    if item is not None:
+                        result = item[1]
+                        if result["row"]["key"] not in done:  # else recorded, its tables redone
+                            store.add(result)
+                        rows[result["row"]["run"]] = result["summary"]
+                        if result.get("note"):
+                            _warn(result["note"])
+                        if progress:
+                            progress(len(rows), plan.total)
+                    store.flush_when_due(PART_SIZE, FLUSH_SECONDS)
+        finally:
+            store.flush()  # whatever finished is committed, also on Ctrl-C
+        runs = runs_table([rows[i] for i in sorted(rows)], labels)
+        _write_atomic_parquet(runs, out / "runs.parquet")
+        paired.write_table(paired.paired_differences(runs, labels), out)
+        manifest = {
+            "kind": "compare",
+            "version": plan.version,
+            "root_seed": root_seed,
+            "reps": reps,
+            "seeds": plan.seeds,
+            "sets": list(sets or []),
+            "scenarios": [
+                {"label": lab, "name": s.name, "file": str(p)}
+                for lab, s, p in zip(labels, scenarios, paths, strict=True)
+            ],
+            "layout": LAYOUT,
+        }
+        if adaptive is not None:
+            manifest["adaptive"] = adaptive
+        text = json.dumps(manifest, indent=2) + "\n"
+        atomic.write_file(out / "compare.json", lambda tmp: tmp.write_text(text))
+        return runs
 
 
 def _write_atomic_parquet(df: pd.DataFrame, path: Path) -> None:
@@ -488,6 +521,7 @@ def run_adaptive_comparison(
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     batch_done: Callable[[int, float], None] | None = None,
+    allow_large: bool = False,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """``--reps auto``: run the comparison in batches of replications until the confidence
     interval of the headline difference (``outcome``, second scenario against the first) has a
@@ -506,7 +540,7 @@ def run_adaptive_comparison(
     batches: list[dict[str, Any]] = []
     while True:
         runs = run_comparison(paths, out, reps=reps, root_seed=root_seed, sets=sets,
-                              workers=workers, progress=progress)
+                              workers=workers, progress=progress, allow_large=allow_large)
         labels = list(pd.unique(runs["scenario"]))
         table = paired.paired_differences(runs, labels[:2],
                                           outcomes=(paired.OUTCOMES[outcome],))
@@ -527,5 +561,5 @@ def run_adaptive_comparison(
             "reps": reps, "half_width": batches[-1]["half_width"], "batches": batches,
             "stopped": "precision met" if met else "maximum reached"}
     runs = run_comparison(paths, out, reps=reps, root_seed=root_seed, sets=sets,
-                          workers=workers, adaptive=info)
+                          workers=workers, adaptive=info, allow_large=allow_large)
     return runs, info

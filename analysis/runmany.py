@@ -17,6 +17,7 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import numpy as np
@@ -122,6 +123,23 @@ def executor(backend: str = "processes", workers: int = 1,
             cluster.close()
 
 
+RETRIES = 2
+"""How many times a job is run again after its worker process died under it (killed by a signal,
+out of memory) before it is given up: the pool is restarted and the job retried, so one dead
+worker does not end a sweep of many runs (issue 17, item 4). A parameter of ``run_jobs`` (and of
+``sosim sweep --retries``)."""
+
+
+class WorkerLost(RuntimeError):
+    """A job whose worker process died on its first run and on every retry."""
+
+
+def lost_reason(attempts: int) -> str:
+    """What is recorded for a job given up after its worker died ``attempts`` times."""
+    return (f"its worker process died (killed by a signal, or out of memory) on each of "
+            f"{attempts} attempt(s)")
+
+
 def run_jobs[J, R](
     work: Callable[[J], R],
     jobs: Iterable[J],
@@ -129,45 +147,91 @@ def run_jobs[J, R](
     workers: int = 1,
     scheduler: str | None = None,
     heartbeat: float | None = None,
-    retries: int = DASK_RETRIES,
+    retries: int | None = None,
+    lost: Callable[[J, str], R] | None = None,
     on_lost: Callable[[J, BaseException], None] | None = None,
 ) -> Iterator[tuple[int, R] | None]:
     """Run ``work(job)`` for every job on a back-end; yield ``(i, result)`` as each finishes
     (``i``: the job's position in ``jobs``). Jobs are drawn lazily, a few per worker at a time,
     so a million-run sweep never holds all its jobs. With ``heartbeat`` (seconds), ``None`` is
     yielded whenever that long passes with nothing finished, so the caller can commit what it
-    holds while a long run goes on. A job that raises ends the iteration with its exception, as
-    does a worker that dies; the pool is shut down either way. Close the generator (or use
-    ``contextlib.closing``) to stop early.
+    holds while a long run goes on. A job that raises ends the iteration with its exception.
+
+    A pool worker that dies (``kill -9``, out of memory) breaks a process pool: the pool is then
+    started again and the jobs it held are submitted again. The jobs that were running when it
+    broke are charged one attempt; one charged more than ``retries`` times (default
+    ``RETRIES``) is given up: its result is ``lost(job, reason)``, or, without ``lost``,
+    ``WorkerLost`` is raised. Jobs that were only queued are resubmitted uncharged.
 
     With Dask, a lost worker does not end the iteration: its jobs are run again on the other
     workers (Dask reschedules them, up to the scheduler's ``allowed-failures``), a job that errs
-    on a worker is tried ``retries`` more times, and with ``on_lost`` a job whose workers kept
-    dying (``KilledWorker``) is handed to ``on_lost(job, error)`` and the others go on."""
+    on a worker is tried ``retries`` more times (default ``DASK_RETRIES``), and with ``on_lost``
+    a job whose workers kept dying (``KilledWorker``) is handed to ``on_lost(job, error)`` and
+    the others go on. Close the generator (or use ``contextlib.closing``) to stop early."""
+    pool_retries = RETRIES if retries is None else retries
+    dask_retries = DASK_RETRIES if retries is None else retries
     source = iter(enumerate(jobs))
-    with executor(backend, workers, scheduler, retries) as ex:
-        window = max(2, 4 * workers)
-        pending: dict[cf.Future, tuple[int, J]] = {}
-        exhausted = False
-        while True:
-            while not exhausted and len(pending) < window:
-                item = next(source, None)
-                if item is None:
-                    exhausted = True
+    again: list[tuple[int, J]] = []  # jobs of a broken pool, submitted first to the next one
+    charged: dict[int, int] = {}
+    exhausted = False
+    window = max(2, 4 * workers)
+    while True:
+        broken: list[tuple[int, J]] = []
+        suspects: set[int] = set()
+        with executor(backend, workers, scheduler, dask_retries) as ex:
+            pending: dict[cf.Future, tuple[int, J]] = {}
+            running: set[int] = set()
+            while not broken:
+                pool_broke = False
+                while len(pending) < window:
+                    if again:
+                        item = again.pop(0)
+                    elif not exhausted and (item := next(source, None)) is not None:
+                        pass
+                    else:
+                        exhausted = True
+                        break
+                    try:
+                        pending[ex.submit(work, item[1])] = item
+                    except BrokenProcessPool:  # broke since the last wait
+                        again.insert(0, item)
+                        pool_broke = True
+                        break
+                if not pending and not pool_broke:
+                    return
+                if not pool_broke:
+                    running = {item[0] for fut, item in pending.items() if fut.running()}
+                    finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED,
+                                          timeout=1.0 if heartbeat is None else heartbeat)
+                    if not finished and heartbeat is not None:
+                        yield None
+                    pool_broke = any(isinstance(f.exception(), BrokenProcessPool)
+                                     for f in finished)
+                if pool_broke:
+                    cf.wait(pending)  # a broken pool fails all its futures at once
+                    finished = set(pending)
+                    suspects = running
+                for fut in sorted(finished, key=lambda f: pending[f][0]):
+                    item = pending.pop(fut)
+                    if isinstance(fut.exception(), BrokenProcessPool):
+                        broken.append(item)
+                    elif on_lost is not None and backend == "dask" and _lost_worker(fut):
+                        on_lost(item[1], fut.exception())  # type: ignore[arg-type]
+                    else:
+                        yield item[0], fut.result()
+                if pool_broke and not broken:  # broke with nothing in flight: a new pool
                     break
-                pending[ex.submit(work, item[1])] = item
-            if not pending:
-                return
-            finished, _ = cf.wait(pending, timeout=1.0 if heartbeat is None else heartbeat,
-                                  return_when=cf.FIRST_COMPLETED)
-            if not finished and heartbeat is not None:
-                yield None
-            for fut in finished:
-                i, job = pending.pop(fut)
-                if on_lost is not None and backend == "dask" and _lost_worker(fut):
-                    on_lost(job, fut.exception())  # type: ignore[arg-type]
+        # the pool broke: charge the jobs that were running (all of them, if none was seen)
+        charge = {i for i, _ in broken if i in suspects} or {i for i, _ in broken}
+        for i, job in broken:
+            if i in charge:
+                charged[i] = charged.get(i, 0) + 1
+                if charged[i] > pool_retries:
+                    if lost is None:
+                        raise WorkerLost(f"job {i}: {lost_reason(charged[i])}")
+                    yield i, lost(job, lost_reason(charged[i]))
                     continue
-                yield i, fut.result()
+            again.append((i, job))
 
 
 def _lost_worker(fut: cf.Future) -> bool:

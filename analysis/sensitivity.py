@@ -57,6 +57,18 @@ def point_means(out: str | Path, outcomes: list[str] | None = None) -> pd.DataFr
     return means.reindex(range(meta["points"]))
 
 
+def _check_tables(out: Path) -> None:
+    """Raise ``SweepError`` (one line naming the file) when the design or a part of the runs
+    does not read as Parquet (truncated or damaged), instead of an Arrow traceback."""
+    from analysis.report.load import ReportError, read_parquet
+
+    try:
+        read_parquet(out / "design.parquet", columns=["point"])
+        read_parquet(out / "runs", columns=["key"])
+    except ReportError as exc:
+        raise SweepError([(str(out), "", str(exc))]) from None
+
+
 def analyse(out: str | Path, outcomes: list[str] | None = None, num_resamples: int = 1000,
             conf_level: float = 0.95, seed: int = 0) -> tuple[pd.DataFrame, dict[str, str]]:
     """Sensitivity indices with confidence intervals, as a tidy table, and skipped outcomes.
@@ -70,6 +82,7 @@ def analyse(out: str | Path, outcomes: list[str] | None = None, num_resamples: i
     meta = _meta(out)
     problem = meta["salib_problem"]
     names = problem["names"]
+    _check_tables(out)
     design = pd.read_parquet(out / "design.parquet").sort_values("point")
     X = design[[f"u.{n}" for n in names]].to_numpy(dtype=float)
     Y = point_means(out, outcomes)

@@ -37,6 +37,8 @@ err_console = Console(stderr=True, soft_wrap=True)
 EXIT_BAD_INPUT = 2
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file", show_default=False)]
+AllowLargeOpt = Annotated[bool, typer.Option(
+    "--allow-large", help="Run even where the estimated memory is past this machine's")]
 SetOpt = Annotated[
     list[str] | None,
     typer.Option("--set", help="Override a value: dotted.path=value (repeatable)"),
@@ -78,6 +80,11 @@ def fail(error: ScenarioError) -> None:
         # escaped: a key or value from the user's file may look like rich markup ("[/x]")
         err_console.print(f"[bold red]error:[/] {escape(line)}", highlight=False, markup=True)
     raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _warn(line: str) -> None:
+    """One warning line on standard error (something done on the way, not an error)."""
+    err_console.print(f"[bold yellow]warning:[/] {escape(line)}", highlight=False)
 
 
 def check_writable(out: Path) -> None:
@@ -155,11 +162,13 @@ def run(
     posterior: Annotated[Path | None, typer.Option(
         "--posterior", help="A sosim calibrate folder: run with its draw 0 (resampled by "
         "weight, seeded by the run's seed)")] = None,
+    allow_large: AllowLargeOpt = False,
 ) -> None:
     """Run one scenario and print its summary (and write its tables with --out)."""
     from sim import __version__, outputs
     from sim import run as run_model
     from sim.scenario import ScenarioError, scenario_with
+    from sim.size import check_size
 
     cfg = _load(scenario, set_, seed)
     if posterior is not None:
@@ -172,11 +181,12 @@ def run(
             console.print("  posterior draw: " + ", ".join(f"{k}={v:.4g}"
                                                            for k, v in draw.items()),
                           highlight=False)
-    if out is not None:
-        try:
+    try:
+        check_size(cfg, str(scenario), allow_large=allow_large)  # before the world is built
+        if out is not None:
             outputs.check_out(out)  # before the run: a folder of other files is never replaced
-        except ScenarioError as exc:
-            fail(exc)
+    except ScenarioError as exc:
+        fail(exc)
     t0 = time.perf_counter()
     res = run_model(cfg)
     elapsed = time.perf_counter() - t0
@@ -243,8 +253,14 @@ def patterns(
     except ScenarioError as exc:
         fail(exc)
     t0 = time.perf_counter()
-    report = check_patterns(cfg, reps=reps, root_seed=seed, workers=workers, patterns=pats,
-                            draws=sample)
+    from analysis.runmany import WorkerLost
+
+    try:
+        report = check_patterns(cfg, reps=reps, root_seed=seed, workers=workers, patterns=pats,
+                                draws=sample)
+    except WorkerLost as exc:  # a run's worker died on every retry
+        err_console.print(f"[bold red]error:[/] {escape(f'{scenario}: {exc}')}", highlight=False)
+        raise typer.Exit(1) from None
     what = (f"{report.reps} posterior draws x seeds (parameter and stochastic uncertainty)"
             if sample else f"{reps} replications")
     t = Table(title=f"{cfg.name}: {what}, root seed {seed}", header_style="bold")
@@ -339,7 +355,9 @@ def sweep(
     backend: Annotated[str, typer.Option(help="processes or dask")] = "processes",
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address")] = None,
     retries: Annotated[int | None, typer.Option(
-        min=0, help="Dask: tries more for a run that errs on a worker (default 3)")] = None,
+        min=0, help="Times a run is tried again: after its worker process dies, before it is "
+        "recorded as failed (processes, default 2), or when it errs on a Dask worker (default "
+        "3)")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Skip runs already recorded")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Time pilot runs, estimate")] = False,
     part_size: Annotated[int, typer.Option(min=1, help="Runs per Parquet part")] = 50,
@@ -348,13 +366,15 @@ def sweep(
     draws: Annotated[int | None, typer.Option(
         "--draws", min=1, help="Posterior draws, one replication each (default: the sweep's "
         "replications); needs --posterior")] = None,
+    allow_large: AllowLargeOpt = False,
 ) -> None:
     """Run a scenario sweep (grid, lhs, sobol, morris, oat), streaming results; resumable.
     `sosim sweep merge DIR_1 ... DIR_N --out DIR` merges the folders of a sweep run with
     --shard 1/N ... N/N into the folder the unsharded sweep would have written."""
-    from analysis.runmany import BACKENDS, DASK_RETRIES
+    from analysis.runmany import BACKENDS
     from analysis.sweep import dry_run as estimate
     from analysis.sweep import load_sweep, run_sweep
+    from analysis.sweep.dryrun import check_sweep_size
     from sim.scenario import ScenarioError
 
     if str(sweep_file) == "merge" and not sweep_file.is_file():
@@ -374,6 +394,8 @@ def sweep(
             from analysis.runmany import with_posterior
 
             with_posterior(sw.base, sample[:1])  # a draw naming no parameter of it: exit 2 now
+        # before any world is built: the largest run, on every worker at once
+        check_sweep_size(sw, str(sweep_file), 1 if dry_run else workers, allow_large)
         if dry_run:
             d = estimate(sw, workers=workers)
             eta = d.estimated_seconds
@@ -384,7 +406,9 @@ def sweep(
                 f"machine, {d.workers} at a time: {d.seconds_per_run:.2f} s each\n"
                 f"  estimated time on {d.workers} worker(s): "
                 f"{eta_text}\n  estimated output: "
-                f"{d.estimated_bytes / 1e6:.1f} MB ({d.bytes_per_run / 1e3:.1f} kB per run)",
+                f"{d.estimated_bytes / 1e6:.1f} MB ({d.bytes_per_run / 1e3:.1f} kB per run)"
+                f"\n  estimated memory: {d.memory_per_run / 1e6:,.0f} MB per worker "
+                "(the largest run)",
                 highlight=False)
             if shard_kn is not None:
                 from analysis.sweep import make_plan
@@ -399,7 +423,7 @@ def sweep(
         check_writable(out)  # a folder that cannot be written is found before any run
         rep = run_sweep(sw, out, workers=workers, backend=backend, scheduler=scheduler,
                         resume=resume, part_size=part_size, progress=not quiet, shard=shard_kn,
-                        retries=DASK_RETRIES if retries is None else retries, draws=sample)
+                        retries=retries, draws=sample, notify=_warn)
     except ScenarioError as exc:
         fail(exc)
     if not quiet:
@@ -692,10 +716,12 @@ def compare(
     png: PngOpt = False,
     svg: SvgOpt = False,
     scale: ScaleOpt = 1.0,
+    allow_large: AllowLargeOpt = False,
 ) -> None:
     """Run scenarios on the same seeds (paired replications) and build the HTML report; the
     headline is each scenario's paired difference against the first, with its interval."""
     from analysis.compare import run_adaptive_comparison, run_comparison
+    from analysis.runmany import WorkerLost
     from sim.scenario import ScenarioError
 
     t0 = time.perf_counter()
@@ -724,12 +750,16 @@ def compare(
             runs, info = run_adaptive_comparison(
                 scenarios, out, precision, max_reps=max_reps, batch=batch, outcome=headline,
                 root_seed=seed, sets=set_, workers=workers, progress=progress,
-                batch_done=batch_done)
+                batch_done=batch_done, allow_large=allow_large)
         else:
             runs = run_comparison(scenarios, out, reps=n_reps, root_seed=seed, sets=set_,
-                                  workers=workers, progress=progress)
+                                  workers=workers, progress=progress, allow_large=allow_large)
     except ScenarioError as exc:
         fail(exc)
+    except WorkerLost as exc:  # a run's worker died on every retry: nothing to compare
+        err_console.print(f"[bold red]error:[/] {escape(f'{out}: {exc}')}; the runs that "
+                          "finished are kept, run the command again to go on", highlight=False)
+        raise typer.Exit(1) from None
     console.print(f"  {len(runs)} runs in {time.perf_counter() - t0:.1f} s -> {out}/",
                   highlight=False)
     if auto:
@@ -797,6 +827,7 @@ def dashboard(
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free port)")] = 8765,
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     open_browser: Annotated[bool, typer.Option("--open", help="Open a browser on it")] = False,
+    allow_large: AllowLargeOpt = False,
 ) -> None:
     """Start the teaching dashboard (Mesa's Solara controls) in the browser (the dashboard
     extra)."""
@@ -810,6 +841,13 @@ def dashboard(
             highlight=False)
         raise typer.Exit(1) from None
     cfg = _load(scenario or dash.BASELINE, None)  # bad input: exit 2 before a server starts
+    from sim.scenario import ScenarioError
+    from sim.size import check_size
+
+    try:  # each browser connection builds its own world
+        check_size(cfg, str(scenario or dash.BASELINE), allow_large=allow_large)
+    except ScenarioError as exc:
+        fail(exc)
     port, problem = dash.choose_port(host, port)  # --port 0: the free port picked, printed
     if problem:
         err_console.print(f"[bold red]error:[/] {escape(problem)}", highlight=False)

@@ -131,11 +131,13 @@ def lever_defaults(s: Scenario) -> dict[str, Any]:
 
 
 def model_params(s: Scenario) -> dict[str, Any]:
-    """Mesa's ``model_params``: the base scenario (fixed) and one input per lever."""
+    """Mesa's ``model_params``: one input per lever, each a plain dict of numbers, flags and
+    text. The base scenario is not among them (Mesa's next major version validates
+    ``model_params`` and rejects a pydantic object): it rides on the model's class
+    (``workshop_class``), which Mesa's Reset instantiates again."""
     d = lever_defaults(s)
     y0, y1 = int(s.start[:4]), int(s.end[:4])
     params: dict[str, Any] = {
-        "base": s,
         "seed": {"type": "InputText", "value": d["seed"], "label": "Seed"},
         "mission_withdraws": {"type": "Checkbox", "value": d["mission_withdraws"],
                               "label": "The mission withdraws"},
@@ -227,8 +229,12 @@ def parse_seed(text: Any, default: int) -> tuple[int, str | None]:
 class WorkshopModel(SocialOutsourcingModel):
     """The model built from the dashboard's levers (keyword arguments, as Mesa's controller needs).
 
-    Reset calls ``WorkshopModel(**lever_values)``; ``None`` keeps the scenario's value.
+    Mesa's Reset calls ``type(model)(**lever_values)``; ``None`` keeps the scenario's value.
+    The base scenario is ``base``, else the class's ``BASE`` (``workshop_class``), else the
+    file named by $SOSIM_DASHBOARD_SCENARIO (or the baseline).
     """
+
+    BASE: Scenario | None = None
 
     def __init__(
         self,
@@ -244,7 +250,8 @@ class WorkshopModel(SocialOutsourcingModel):
         grant_multiple: float | None = None,
         private_access: float | None = None,
     ):
-        base = base_scenario() if base is None else base
+        if base is None:
+            base = type(self).BASE if type(self).BASE is not None else base_scenario()
         levers = dict(mission_withdraws=mission_withdraws, withdraw_year=withdraw_year,
                       payment_delay=payment_delay, insourcing=insourcing, records=records,
                       dropout=dropout, asset_life=asset_life, grant_multiple=grant_multiple,
@@ -254,6 +261,13 @@ class WorkshopModel(SocialOutsourcingModel):
         super().__init__(scenario, seed=run_seed)
         self.base_name = base.name
         self.lever_notes = notes + ([seed_note] if seed_note else [])
+
+
+def workshop_class(base: Scenario) -> type[WorkshopModel]:
+    """A ``WorkshopModel`` class whose base scenario is ``base``: SolaraViz rebuilds the model
+    as ``type(model)(**lever_values)``, so the scenario is carried by the class rather than
+    passed through ``model_params``."""
+    return type("WorkshopModel", (WorkshopModel,), {"BASE": base, "__module__": __name__})
 
 
 # --------------------------------------------------------------------------- views
@@ -515,7 +529,7 @@ def Page():
     """The dashboard; one model per browser connection. Mesa's controller (Reset, play, Step)
     and lever inputs, laid out for a workshop: no tabs, no threads or play-speed controls."""
     base = base_scenario()
-    first = solara.use_memo(lambda: WorkshopModel(base=base), [])
+    first = solara.use_memo(lambda: workshop_class(base)(), [])
     model = solara.use_reactive(first)
     params = solara.use_memo(lambda: model_params(base), [])
     lever_values = solara.use_reactive({})

@@ -14,6 +14,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from sim.size import format_bytes, machine_memory
 from sosim.cli import app
 from tests.conftest import ROOT
 
@@ -24,8 +25,12 @@ runner = CliRunner()
 
 
 def expected_lines(name: str, path: Path) -> list[str]:
+    """The expected lines of a corpus file: ``{file}`` is its path as given, ``{dir}`` the
+    corpus folder, ``{memory}`` this machine's memory as the size guard prints it."""
+    memory = format_bytes(machine_memory())
     return [
         "error: " + line.replace("{file}", str(path)).replace("{dir}", str(path.parent))
+        .replace("{memory}", memory)
         for line in MANIFEST[name]["expect"]
     ]
 

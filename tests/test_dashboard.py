@@ -34,11 +34,26 @@ def test_defaults_are_read_from_the_scenario():
     assert dash.lever_defaults(NO_SPEM)["mission_withdraws"] is True
     assert dash.lever_defaults(NO_SPEM)["withdraw_year"] == 2006
     params = dash.model_params(s)
-    assert params["base"] is s
     for key, value in d.items():
         assert params[key]["value"] == value
         if "min" in params[key]:
             assert params[key]["min"] <= value <= params[key]["max"]
+
+
+def test_model_params_hold_only_plain_inputs_and_reset_keeps_the_base_scenario():
+    """Mesa's next major version validates ``model_params``: each is a user input (a dict with
+    a ``type``) of plain values, never a pydantic Scenario (issue 17). The base scenario rides
+    on the model's class, and a Reset, ``type(model)(**values)``, keeps it."""
+    params = dash.model_params(NO_SPEM)
+    plain = (str, int, float, bool)
+    for key, spec in params.items():
+        assert isinstance(spec, dict) and "type" in spec, key
+        assert all(isinstance(v, plain) for v in spec.values()), key
+    model = dash.workshop_class(NO_SPEM)()
+    assert model.config is NO_SPEM
+    again = type(model)(**{k: spec["value"] for k, spec in params.items()})
+    assert again.base_name == NO_SPEM.name and again.config == NO_SPEM
+    assert again.scenario_given.events == NO_SPEM.events
 
 
 @pytest.mark.parametrize("scenario", [BASE, NO_SPEM])
@@ -130,6 +145,19 @@ def test_busy_port_and_bad_scenario_are_one_line_errors():
     res = CliRunner().invoke(cli, ["dashboard", "missing.yaml"])
     assert res.exit_code == 2 and "missing.yaml" in res.output
     assert dash.port_problem("127.0.0.1", 0) is None
+
+
+def test_a_scenario_too_large_for_memory_is_refused_before_the_server_starts(monkeypatch):
+    import sim.size
+
+    monkeypatch.setattr(sim.size, "machine_memory", lambda: 1e6)
+    served: list[int] = []
+    monkeypatch.setattr(dash, "serve", lambda *a, **k: served.append(1))
+    res = CliRunner().invoke(cli, ["dashboard", "--port", "0"])
+    assert res.exit_code == 2, res.output
+    assert "formation.schedule: a run would need about" in res.output and served == []
+    res = CliRunner().invoke(cli, ["dashboard", "--port", "0", "--allow-large"])
+    assert res.exit_code == 0 and "sosim dashboard:" in res.output and served == [1]
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "0.0.0.0"])

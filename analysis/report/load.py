@@ -58,7 +58,7 @@ class RunSet:
         if d is None or not (d / "enterprises.parquet").is_file():
             return None
         return {
-            name: pd.read_parquet(d / f"{name}.parquet")
+            name: read_parquet(d / f"{name}.parquet")
             for name in TABLES
             if (d / f"{name}.parquet").is_file()
         }
@@ -73,7 +73,7 @@ class RunSet:
             d = self.run_dirs[i] if i < len(self.run_dirs) else None
             if d is None or not (d / f"{name}.parquet").is_file():
                 continue
-            df = pd.read_parquet(d / f"{name}.parquet")
+            df = read_parquet(d / f"{name}.parquet")
             df.insert(0, "seed", row.seed)
             df.insert(0, "replication", row.replication)
             df.insert(0, "scenario", str(row.scenario))
@@ -91,6 +91,42 @@ class RunSet:
         if ts is not None and "date" in ts:
             return pd.Timestamp(ts.loc[ts["scenario"] == label, "date"].max())
         return None
+
+
+def _unreadable(path: Path, exc: BaseException) -> ReportError:
+    """One line for a table that does not read (a truncated or empty Parquet file, or a folder
+    dataset with such a part), naming the file: the first part file of a folder that does not
+    read, else the folder."""
+    if not path.exists():
+        return ReportError(f"{path}: is missing")
+    bad, why = path, exc
+    if path.is_dir():
+        import pyarrow.parquet as pq
+
+        for f in sorted(path.rglob("*.parquet")):
+            if any(part.startswith((".", "_")) for part in f.relative_to(path).parts):
+                continue  # temporaries and staging: Arrow skips them too
+            try:
+                pq.read_metadata(f)
+                pq.read_table(f)
+            except Exception as inner:  # noqa: BLE001
+                bad, why = f, inner
+                break
+    text = (str(why).strip().splitlines() or [type(why).__name__])[0]
+    if len(text) > 100:
+        text = text[:97] + "..."
+    return ReportError(f"{bad}: cannot be read as a Parquet table; it is truncated or damaged "
+                       f"({text})")
+
+
+def read_parquet(path: Path, **kwargs: Any) -> pd.DataFrame:
+    """``pd.read_parquet``, with a table that does not read as one ``ReportError`` line naming
+    the file (issue 17, item 14: a truncated ``timeseries.parquet`` or an empty
+    ``enterprises.parquet`` gave an ``ArrowInvalid`` traceback)."""
+    try:
+        return pd.read_parquet(path, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - Arrow raises several kinds for a damaged file
+        raise _unreadable(Path(path), exc) from exc
 
 
 def _inside(rel: str) -> bool:
@@ -176,9 +212,11 @@ def _load_comparison(root: Path, meta: dict[str, Any]) -> RunSet:
     and summary in ``tables/<scenario>/seed=<seed>/``; ``runs`` holds what runs.parquet holds."""
     from analysis.compare import runs_table, summary_row, table_path
 
+    if (root / "runs").is_dir():
+        read_parquet(root / "runs", columns=["key"])  # a damaged part: one line naming it
+    design = read_parquet(root / "design.parquet")
     try:
         recorded = read_runs(root)[["point", "replication", "seed", "status", "key"]]
-        design = pd.read_parquet(root / "design.parquet")
     except Exception as exc:  # noqa: BLE001
         raise ReportError(f"{root}: cannot be read as a comparison ({exc})") from exc
     label_of = dict(zip(design["point"].astype(int), design["scenario"].astype(str),
@@ -218,10 +256,7 @@ def _load_sweep(root: Path) -> RunSet:
     """A sweep folder (``analysis.sweep``): ``sweep.json``, ``design.parquet``, the runs table
     (``runs/`` dataset or ``runs.parquet``) and, where kept, ``timeseries/point=P/`` series."""
     src = root / "runs" if (root / "runs").is_dir() else root / "runs.parquet"
-    try:
-        runs = pd.read_parquet(src)
-    except Exception as exc:  # noqa: BLE001
-        raise ReportError(f"{src}: cannot be read ({exc})") from exc
+    runs = read_parquet(src)
     meta = _read_json(root / "sweep.json") if (root / "sweep.json").is_file() else {}
     notes = []
     if "status" in runs:
@@ -229,7 +264,7 @@ def _load_sweep(root: Path) -> RunSet:
         if failed:
             notes.append(f"{failed} run(s) of the sweep failed and are left out")
         runs = runs[runs["status"] == "ok"]
-    design = pd.read_parquet(root / "design.parquet") if (root / "design.parquet").is_file() \
+    design = read_parquet(root / "design.parquet") if (root / "design.parquet").is_file() \
         else None
     point_of: dict[str, int] = {}
     if "scenario" not in runs:
@@ -285,7 +320,7 @@ def _sweep_series(root: Path, runs: pd.DataFrame, point_of: dict[str, int]) -> p
     d = root / "timeseries"
     if not d.is_dir() or not any(d.rglob("*.parquet")):
         return None
-    ts = pd.read_parquet(d)
+    ts = read_parquet(d)
     if "point" not in ts or "date" not in ts:
         return None
     ts["point"] = ts["point"].astype(int)

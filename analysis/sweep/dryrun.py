@@ -11,9 +11,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from analysis.sweep.plan import make_plan
-from analysis.sweep.spec import Sweep
+from analysis.sweep.spec import Sweep, apply_point
 from analysis.sweep.store import RunStore
 from analysis.sweep.worker import execute
+from sim.size import SizeEstimate, check_estimate, estimate
 
 
 @dataclass
@@ -27,6 +28,8 @@ class DryRun:
     estimated_seconds: float
     bytes_per_run: float
     estimated_bytes: float
+    memory_per_run: float = 0.0
+    """Estimated peak memory of the largest run (``sim.size.estimate``), bytes."""
 
 
 def dry_run(sweep: Sweep, workers: int = 1, pilots: int = 3) -> DryRun:
@@ -54,7 +57,35 @@ def dry_run(sweep: Sweep, workers: int = 1, pilots: int = 3) -> DryRun:
     per_run = float(np.median(times)) if times else 0.0
     per_bytes = size / max(len(results), 1)
     return DryRun(plan.total, len(plan.design), plan.replications, len(jobs), per_run, workers,
-                  plan.total * per_run / max(workers, 1), per_bytes, per_bytes * plan.total)
+                  plan.total * per_run / max(workers, 1), per_bytes, per_bytes * plan.total,
+                  largest_run(sweep).bytes)
+
+
+SIZE_INPUTS = ("formation.", "start", "end")
+"""The dotted paths a run's size estimate reads (``sim.size.estimate``): a sweep that varies
+none of them has the size of its base scenario at every point."""
+
+
+def largest_run(sweep: Sweep) -> SizeEstimate:
+    """The size estimate (``sim.size.estimate``) of the sweep's largest run: of its base, or,
+    when the sweep varies what the estimate reads (the schedule, founding members, start or
+    end, by a parameter or a case), the largest over its design points."""
+    plan = make_plan(sweep)
+    spec = sweep.spec
+    varied = [*spec.parameters, *(k for c in (spec.cases or {}).values() for k in c.set)]
+    est = estimate(sweep.base)
+    if any(k.startswith(SIZE_INPUTS) for k in varied):
+        for params in plan.design.points:
+            point = estimate(apply_point(sweep.base, params, plan.case(params)))
+            est = max(est, point, key=lambda e: e.bytes)
+    return est
+
+
+def check_sweep_size(sweep: Sweep, source: str, workers: int = 1,
+                     allow_large: bool = False) -> SizeEstimate:
+    """Refuse (``sim.size.check_estimate``, one line) a sweep whose largest run, times the
+    workers running at once, would not fit in this machine's memory."""
+    return check_estimate(largest_run(sweep), source, workers, allow_large)
 
 
 def _parquet_bytes(table: pa.Table) -> int:

@@ -157,10 +157,16 @@ def effects_markdown(table: pd.DataFrame, confidence: float = CONFIDENCE) -> str
 def write_effects(folder: str | Path, table_md: str | Path | None = None) -> list[Path]:
     """Write ``effects.parquet``, ``effects.csv`` and ``effects.md`` into an oat sweep's folder
     (and the markdown also to ``table_md``, e.g. a page of docs/); returns the paths written."""
+    from analysis.report.load import ReportError
+    from analysis.report.load import read_parquet as checked_read
     from analysis.sweep.results import read_runs
     from sim import atomic
 
     folder = Path(folder)
+    try:  # a truncated or damaged part: one line naming it (issue 17, item 14)
+        checked_read(folder / "runs", columns=["key"])
+    except ReportError as exc:
+        raise EffectsError(str(exc)) from None
     table = effects_table(read_runs(folder))
     md = _heading(folder) + effects_markdown(table)
     paths = [folder / name for name in FILES]

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from analysis.runmany import DASK_RETRIES, run_jobs
-from analysis.sweep.plan import make_plan
+from analysis.runmany import run_jobs
+from analysis.sweep.lock import lock_folder
+from analysis.sweep.plan import Plan, make_plan
 from analysis.sweep.spec import Sweep
 from analysis.sweep.store import open_store
-from analysis.sweep.worker import execute
+from analysis.sweep.worker import execute, lost_run
 
 
 @dataclass
@@ -40,18 +42,32 @@ def run_sweep(
     progress: bool = False,
     version: str | None = None,
     shard: tuple[int, int] | None = None,
-    retries: int = DASK_RETRIES,
+    retries: int | None = None,
     draws: list[dict[str, float]] | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> SweepReport:
     """Run (or resume) a sweep into ``out``, streaming finished runs to Parquet parts; with
     ``shard=(K, N)`` only the K-th of N disjoint slices of its runs (merged later by
-    ``merge_shards``). On Dask a lost worker's runs are run again elsewhere, a run that errs on
-    a worker is tried ``retries`` more times, and a run whose workers kept dying is left
-    unrecorded (counted in ``lost``) while the sweep goes on. With posterior ``draws``
-    (``runmany.posterior_draws``) replication k runs on draw k."""
+    ``merge_shards``); with posterior ``draws`` (``runmany.posterior_draws``) replication k runs
+    on draw k. A run whose worker process dies is retried on a new pool up to ``retries`` times
+    (default ``runmany.RETRIES``), then recorded as failed. On Dask a lost worker's runs are run
+    again elsewhere, a run that errs on a worker is tried ``retries`` more times (default
+    ``runmany.DASK_RETRIES``), and a run whose workers kept dying is left unrecorded (counted in
+    ``lost``) while the sweep goes on. ``notify`` is told, one line each, of damaged parts that
+    ``--resume`` sets aside (default: standard error)."""
     t0 = time.perf_counter()
     plan = make_plan(sweep, version, shard, draws)
-    store, done = open_store(Path(out), plan, resume)
+    with lock_folder(Path(out)):  # one writer per folder (issue 17, item 2)
+        return _run_locked(sweep, plan, Path(out), workers, backend, scheduler, resume,
+                           part_size, flush_seconds, progress, t0, retries, notify)
+
+
+def _run_locked(sweep: Sweep, plan: Plan, out: Path, workers: int, backend: str,
+                scheduler: str | None, resume: bool, part_size: int, flush_seconds: float,
+                progress: bool, t0: float, retries: int | None,
+                notify: Callable[[str], None] | None) -> SweepReport:
+    """``run_sweep`` once the folder's lock is held."""
+    store, done = open_store(out, plan, resume, notify)
     todo = plan.total - len(done)
     jobs = plan.jobs(skip=done)
     ran = 0
@@ -65,7 +81,7 @@ def run_sweep(
     try:
         with bar, contextlib.closing(run_jobs(execute, jobs, backend, workers, scheduler,
                                               heartbeat=1.0, retries=retries,
-                                              on_lost=on_lost)) as results:
+                                              lost=lost_run, on_lost=on_lost)) as results:
             for item in results:
                 if item is not None:
                     result = item[1]

@@ -12,7 +12,9 @@ import os
 import re
 import shutil
 import signal
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +22,19 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from analysis.sweep.lock import LOCK_FILE
 from analysis.sweep.plan import FORMAT, Plan
 from analysis.sweep.spec import SweepError
 from sim.atomic import fsync_dir, write_json, write_parquet
 
 _PART = re.compile(r"^part-(\d{6})\.parquet$")
+DAMAGED = "damaged"
+"""Where ``--resume`` sets aside a committed part that does not read (``DIR/damaged/part-N/``)."""
+
+
+def _warn(line: str) -> None:
+    """Say one thing the sweep did on the way (a part set aside) on standard error."""
+    print(f"warning: {line}", file=sys.stderr)
 
 
 def _crash(point: str, part: int) -> None:
@@ -37,8 +47,9 @@ def _crash(point: str, part: int) -> None:
 class RunStore:
     """The output folder of a sweep: committed parts, staging, recovery and the manifest."""
 
-    def __init__(self, out: Path, plan: Plan):
+    def __init__(self, out: Path, plan: Plan, notify: Callable[[str], None] | None = None):
         self.out = Path(out)
+        self.notify = notify or _warn
         self.plan = plan
         self.runs_dir = self.out / "runs"
         self.ts_dir = self.out / "timeseries"
@@ -87,19 +98,57 @@ class RunStore:
         keys: set[str] = set()
         self.parts = []
         self._failed = set()
+        self.next_part = max(committed, default=-1) + 1  # a part set aside keeps its number
         for part in sorted(committed):
             name = f"part-{part:06d}.parquet"
-            t = pq.read_table(self.runs_dir / name, columns=["key", "status"])
+            t = self._read_part(part)
+            if t is None:
+                continue
             status = t.column("status").to_pylist()
             part_keys = t.column("key").to_pylist()
             keys.update(part_keys)
             self._failed.update(k for k, s in zip(part_keys, status, strict=True) if s != "ok")
             self.parts.append({"part": name, "rows": t.num_rows,
                                "failed": sum(s != "ok" for s in status)})
-        self.next_part = max(committed, default=-1) + 1
         self._keys = set(keys)
         self._write_manifest()
         return keys
+
+    def _read_part(self, part: int) -> pa.Table | None:
+        """The keys and statuses of a committed part; ``None`` when the part, or one of its
+        monthly files, does not read (truncated or damaged, issue 17 item 14): the part and its
+        monthly files are then set aside under ``damaged/`` (said in one line), so its runs
+        count as not recorded and run again."""
+        name = f"part-{part:06d}.parquet"
+        monthly = sorted(self.ts_dir.glob(f"point=*/{name}")) if self.ts_dir.exists() else []
+        bad = self.runs_dir / name
+        try:
+            t = pq.read_table(bad, columns=["key", "status"])
+            for bad in monthly:
+                pq.read_metadata(bad)
+        except (OSError, pa.ArrowException) as exc:
+            self._set_aside(part, monthly, bad, exc)
+            return None
+        return t
+
+    def _set_aside(self, part: int, monthly: list[Path], bad: Path, exc: Exception) -> None:
+        """Move a damaged part (its runs file and monthly files) to ``damaged/part-N[-k]/``."""
+        name = f"part-{part:06d}.parquet"
+        aside = self.out / DAMAGED / f"part-{part:06d}"
+        k = 1
+        while aside.exists():
+            k += 1
+            aside = self.out / DAMAGED / f"part-{part:06d}-{k}"
+        (aside / "runs").mkdir(parents=True)
+        for f in monthly:  # monthly files first: a kill here leaves the part to be found again
+            target = aside / "timeseries" / f.parent.name / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(f, target)
+        os.replace(self.runs_dir / name, aside / "runs" / name)
+        fsync_dir(self.runs_dir)
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:100]
+        self.notify(f"{bad}: cannot be read (truncated or damaged: {reason}); set aside in "
+                    f"{aside}/, its runs will run again")
 
     def _move_staged(self, d: Path, part: int) -> None:
         for f in d.glob("point=*.parquet"):
@@ -205,10 +254,12 @@ class RunStore:
         return len(self._failed)
 
 
-def open_store(out: Path, plan: Plan, resume: bool) -> tuple[RunStore, set[str]]:
-    """Prepare ``out`` for a new sweep, or reopen it for ``--resume`` (checking it matches)."""
+def open_store(out: Path, plan: Plan, resume: bool,
+               notify: Callable[[str], None] | None = None) -> tuple[RunStore, set[str]]:
+    """Prepare ``out`` for a new sweep, or reopen it for ``--resume`` (checking it matches).
+    ``notify`` is told, one line each, of damaged parts set aside (default: standard error)."""
     out = Path(out)
-    store = RunStore(out, plan)
+    store = RunStore(out, plan, notify)
     meta_file = out / "sweep.json"
     if out.exists() and not out.is_dir():
         raise SweepError([(str(out), "--out", "exists and is not a directory")])
@@ -217,7 +268,14 @@ def open_store(out: Path, plan: Plan, resume: bool) -> tuple[RunStore, set[str]]
             raise SweepError([(str(out), "--out",
                                "already holds a sweep; pass --resume to continue it, "
                                "or choose another folder")])
-        meta = json.loads(meta_file.read_text())
+        try:
+            meta = json.loads(meta_file.read_text())
+            if not isinstance(meta, dict):
+                raise ValueError("not a JSON object")
+        except (OSError, ValueError) as exc:
+            raise SweepError([(str(meta_file), "--resume",
+                               f"cannot be read (truncated or damaged: "
+                               f"{str(exc).splitlines()[0][:80]}); start a new folder")]) from None
         if meta.get("shard") != plan.shard_info() and (meta.get("shard") or plan.shard):
             def name(info: dict | None) -> str:
                 return "the whole sweep" if not info else f"shard {info['index']}/{info['count']}"
@@ -240,7 +298,7 @@ def open_store(out: Path, plan: Plan, resume: bool) -> tuple[RunStore, set[str]]
                                "folder")])
         return store, done
     if out.exists() and any(p.name not in ("design.parquet", ".design.parquet.tmp",
-                                           ".sweep.json.tmp") for p in out.iterdir()):
+                                           ".sweep.json.tmp", LOCK_FILE) for p in out.iterdir()):
         raise SweepError([(str(out), "--out", "exists and is not empty (nor a sweep folder)")])
     store.create()
     return store, set()

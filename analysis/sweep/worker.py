@@ -53,3 +53,12 @@ def _crash_worker(run: int) -> None:
         except FileExistsError:
             return
     os._exit(1)
+
+
+def lost_run(job: Job, reason: str) -> dict[str, Any]:
+    """The failed row of a run given up after its worker process died on every attempt (see
+    ``analysis.runmany.run_jobs``): recorded like a run that raised, so the sweep goes on."""
+    row: dict[str, Any] = {"run": job.run, "point": job.point, "replication": job.replication,
+                           "seed": job.seed, "key": job.key, "status": "failed",
+                           "error": reason, "wall_time_s": float("nan")}
+    return {"row": row, "monthly": None}
