@@ -398,9 +398,10 @@ def _broker(
     lines = lines[np.argsort(line_first)]
     line_idx = np.empty(n, dtype=np.int64)
     fac = np.ones((len(lines), E.n))
-    units_of = []
+    units_of, orders_of = [], []
     for li, line in enumerate(lines.tolist()):
-        line_idx[line_of == line] = li
+        orders_of.append(np.flatnonzero(line_of == line))
+        line_idx[orders_of[-1]] = li
         units_of.append(np.flatnonzero(pool & diversification.sells(model, line)))
         for u, f in diversification.factors(model, line).items():
             fac[li, u] = f
@@ -425,17 +426,16 @@ def _broker(
     q_off[1:] = np.cumsum(q_n)
     line_qoff = np.zeros(len(lines) + 1, dtype=np.int64)
     line_qoff[1:] = np.cumsum(np.bincount(q_line, minlength=len(lines)))
-    offered = np.minimum(k_max, n_units)[line_idx]  # units offered each order
-    # each order re-queues its offered units in every queue its line has by then
+    offered_line = np.minimum(k_max, n_units)
+    offered = offered_line[line_idx]  # units offered each order
+    # each order re-queues its offered units in every queue its line has by then; a queue's
+    # heap has room for every push from its first order on
     queues_by_then = np.zeros(n, dtype=np.int64)
-    for li in range(len(lines)):
-        at = np.flatnonzero(line_idx == li)
-        queues_by_then[at] = np.searchsorted(q_first[q_line == li], at, side="right")
-        # heap room: pushes into each queue of the line from its first order on
     pushes = np.zeros(len(q_first), dtype=np.int64)
-    for q in range(len(q_first)):
-        at = np.flatnonzero(line_idx == q_line[q])
-        pushes[q] = (len(at) - np.searchsorted(at, q_first[q])) * offered[q_first[q]]
+    for li, at in enumerate(orders_of):
+        qs = np.flatnonzero(q_line == li)
+        queues_by_then[at] = np.searchsorted(q_first[qs], at, side="right")
+        pushes[qs] = (len(at) - np.searchsorted(at, q_first[qs])) * offered_line[li]
     q_hoff = np.zeros(len(q_first) + 1, dtype=np.int64)
     q_hoff[1:] = np.cumsum(pushes)
     init_keys, pop_keys = _tie_keys(
