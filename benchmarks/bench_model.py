@@ -257,7 +257,7 @@ def child(argv: list[str]) -> None:
         t0 = time.perf_counter()
         from sim.model import SocialOutsourcingModel
 
-        model = SocialOutsourcingModel(load_world(1, argv[1] or None), seed=1)
+        model = SocialOutsourcingModel(load_world(int(argv[1]), argv[2] or None), seed=1)
         model.run()
         r = {"first_run_s": time.perf_counter() - t0}
     else:
@@ -302,20 +302,24 @@ def cli_help_seconds(reps: int = 5, args: tuple[str, ...] = ("--help",)) -> dict
     return summary(times)
 
 
-def cold_and_warm(end: str | None, reps: int) -> dict[str, Any]:
-    """The first run of the baseline in a fresh process, with the compiled kernels' cache
-    empty (cold: numba compiles them) and then filled (warm: loaded from the cache, as sweep
-    workers do); each includes importing ``sim`` and loading the scenario (NumPy and Mesa are
-    loaded by then). The difference is the compile cost."""
+COLD_WORLD = (10, "2004-12")  # x10 to 2004: big enough to run the compiled allocation loop
+
+
+def cold_and_warm(factor: int, end: str, reps: int) -> dict[str, Any]:
+    """The first run of the baseline x ``factor`` to ``end`` in a fresh process, with the
+    compiled kernels' cache empty (cold: numba compiles them) and then filled (warm: loaded
+    from the cache, as sweep workers do); each includes importing ``sim`` and numba and
+    loading the scenario (NumPy and Mesa are loaded by then). The difference is the compile
+    cost, paid once per machine (or per change of the kernel's source)."""
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="bench_numba_cache_") as cache:
         env = {"NUMBA_CACHE_DIR": cache}
-        cold = in_fresh_process("first", end or "", env=env)["first_run_s"]
-        warm = [in_fresh_process("first", end or "", env=env)["first_run_s"]
+        cold = in_fresh_process("first", str(factor), end, env=env)["first_run_s"]
+        warm = [in_fresh_process("first", str(factor), end, env=env)["first_run_s"]
                 for _ in range(max(reps, 1))]
-    return {"cold_first_run_s": cold, "warm_first_run_s": summary(warm),
-            "compile_s": cold - statistics.median(warm)}
+    return {"world": f"x{factor} to {end}", "cold_first_run_s": cold,
+            "warm_first_run_s": summary(warm), "compile_s": cold - statistics.median(warm)}
 
 
 def big_point(factor: int, end: str) -> dict[str, Any]:
@@ -441,7 +445,8 @@ def run_benchmark(args: argparse.Namespace) -> dict[str, Any]:
     report["cli_help_s"] = cli_help_seconds()
     report["cli_validate_s"] = cli_help_seconds(
         args=("validate", str(BASELINE.relative_to(ROOT))))
-    report["first_run"] = cold_and_warm(end, 1 if args.quick else 3)
+    report["first_run"] = cold_and_warm(
+        COLD_WORLD[0], end or COLD_WORLD[1], 1 if args.quick else 3)
 
     # 5. a x1000 point (2.3 M members over the full run), on a shorter horizon
     report["x1000"] = (
@@ -535,7 +540,7 @@ def print_report(r: dict[str, Any]) -> None:
     print(f"\nsosim --help: {fmt(r['cli_help_s'])}; sosim validate (baseline): "
           f"{fmt(r['cli_validate_s'])} (median [min-max] of 5 fresh processes)")
     fr = r["first_run"]
-    print(f"first run of a fresh process (imports + build + run): cold compiled cache "
+    print(f"first run of a fresh process ({fr['world']}; imports + build + run): cold cache "
           f"{fr['cold_first_run_s']:.2f} s, warm {fmt(fr['warm_first_run_s'])}; compiling "
           f"costs {fr['compile_s']:.2f} s once")
     print("\ntargets:")

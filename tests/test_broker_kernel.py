@@ -136,3 +136,16 @@ def test_tie_keys_follow_the_references_draw_order():
     q1 = g.standard_exponential(2)
     np.testing.assert_array_equal(init, np.r_[q0, q1])
     np.testing.assert_array_equal(pop, np.r_[b1[::-1], b2[::-1]])
+
+
+def test_by_default_only_allocations_of_many_orders_run_compiled(monkeypatch):
+    calls = []
+    real = broker_kernel.allocate
+    monkeypatch.setattr(broker_kernel, "allocate", lambda *a: calls.append(1) or real(*a))
+    monkeypatch.setattr(contracting, "COMPILED", None)
+    monkeypatch.setattr(contracting, "KERNEL_FROM_ORDERS", 30)
+    m = small_world(1, 8, False, diversify=False)
+    contracting.allocate_public(m, offers(m, 0, n=29, big=False))
+    assert calls == []
+    contracting.allocate_public(m, offers(m, 1, n=30, big=False))
+    assert calls == [1]

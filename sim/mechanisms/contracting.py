@@ -353,9 +353,14 @@ class _Queue:
         self.taken: dict[float, float] = {}  # score -> largest tie key taken at that score
 
 
-# Run the mission's allocation loop compiled (``broker_kernel``; False: the plain-Python
-# reference ``_broker_python``, same bytes, kept runnable for checks).
-COMPILED = True
+# Which of the two equal allocation loops runs (same orders, same draws, same bytes): the
+# compiled ``broker_kernel.allocate`` (True), the plain-Python reference ``_broker_python``
+# (False), or (None) the compiled one for calls of at least KERNEL_FROM_ORDERS orders. Loading
+# the compiled code costs a process about a second once (importing numba, reading its cache),
+# while the reference takes ~40 us an order: a Kerala-sized world (under 100 orders a month)
+# runs faster without it, a national one (thousands a month) about four times faster with it.
+COMPILED: bool | None = None
+KERNEL_FROM_ORDERS = 500
 
 
 def _broker(
@@ -375,7 +380,7 @@ def _broker(
     """The mission's (or the units' consortium's) allocation of ``offers``, as described in
     ``_broker_python``: here run by the compiled loop ``broker_kernel.allocate`` with the tie
     keys drawn beforehand in the reference's order. Return which orders were placed."""
-    if not COMPILED:
+    if not (COMPILED if COMPILED is not None else len(offers) >= KERNEL_FROM_ORDERS):
         return _broker_python(
             model, offers, recurring, capacity, backlog, base_logit, direct_draw, win_draw,
             eligible, k_max, ties, count_orders,
