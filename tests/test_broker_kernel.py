@@ -149,3 +149,14 @@ def test_by_default_only_allocations_of_many_orders_run_compiled(monkeypatch):
     assert calls == []
     contracting.allocate_public(m, offers(m, 1, n=30, big=False))
     assert calls == [1]
+
+
+def test_the_compiled_allocation_agrees_when_a_line_has_no_units(monkeypatch):
+    # only data-entry units: the other lines' orders find empty queues and go elsewhere
+    a, b = run_both(
+        monkeypatch,
+        lambda: world_with_units([demand.DATA_ENTRY] * 5, seed=3),
+        n=40, big=False,
+    )
+    assert a["enterprise"].size > 0 and set(a["line"].tolist()) == {demand.DATA_ENTRY}
+    assert_same(a, b)
