@@ -322,9 +322,18 @@ def cold_and_warm(factor: int, end: str, reps: int) -> dict[str, Any]:
             "warm_first_run_s": summary(warm), "compile_s": cold - statistics.median(warm)}
 
 
-def big_point(factor: int, end: str) -> dict[str, Any]:
-    """One run of the baseline x ``factor`` up to ``end`` in a fresh process (time, memory)."""
-    x = in_fresh_process("scale", str(factor), end, "1")
+def big_point(factor: int, end: str) -> dict[str, Any] | str:
+    """One run of the baseline x ``factor`` up to ``end`` in a fresh process (time, memory),
+    or why it cannot run (the last line of its error: e.g. a scaled count above the schema's
+    bound)."""
+    try:
+        x = in_fresh_process("scale", str(factor), end, "1")
+    except RuntimeError as e:
+        lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
+        head = next((i for i, ln in enumerate(lines) if "validation error" in ln), None)
+        if head is not None and head + 2 < len(lines):  # pydantic: the key, then the reason
+            return f"x{factor} cannot run: {lines[head + 1]}: {lines[head + 2]}"
+        return f"x{factor} cannot run: {lines[-1] if lines else 'failed'}"
     return {
         "factor": factor, "end": end, "units_formed": x["units_formed"],
         "members_ever": x["members_ever"], "unit_months": x["unit_months"],
@@ -533,7 +542,9 @@ def print_report(r: dict[str, Any]) -> None:
                   f"peak {x['peak_tree_rss_mb']:.0f} MB); ", end="")
         print(f"speed-up {sw['speedup_2_vs_1']:.2f}x")
     x = r["x1000"]
-    if isinstance(x, dict):
+    if isinstance(x, str):
+        print(f"  {x}")
+    else:
         print(f"  x1000 to {x['end']}: {x['units_formed']:,} units, {x['members_ever']:,} members"
               f", run {x['run_s']:.1f} s ({x['us_per_unit_month']:.1f} us/unit-month), peak "
               f"{x['peak_rss_mb']:.0f} MB")
