@@ -158,8 +158,10 @@ def time_sosim(scenario, seed: int) -> dict[str, Any]:
     t0 = time.perf_counter()
     model = SocialOutsourcingModel(scenario, seed=seed)
     t1 = time.perf_counter()
+    c1 = time.process_time()
     model.run()
     t2 = time.perf_counter()
+    run_cpu = time.process_time() - c1
     result(model)
     t3 = time.perf_counter()
     live = live_agents_by_month(model)
@@ -167,6 +169,8 @@ def time_sosim(scenario, seed: int) -> dict[str, Any]:
     return {
         "build_s": t1 - t0,
         "run_s": t2 - t1,
+        # CPU time of this process over the run: on a shared machine, less moved by the load
+        "run_cpu_s": run_cpu,
         "tables_s": t3 - t2,
         "months": int(model.t),
         "agent_months": int(live.sum()),
@@ -337,7 +341,8 @@ def big_point(factor: int, end: str) -> dict[str, Any] | str:
     return {
         "factor": factor, "end": end, "units_formed": x["units_formed"],
         "members_ever": x["members_ever"], "unit_months": x["unit_months"],
-        "run_s": x["run_s"], "build_s": x["build_s"], "tables_s": x["tables_s"],
+        "run_s": x["run_s"], "run_cpu_s": x["run_cpu_s"], "build_s": x["build_s"],
+        "tables_s": x["tables_s"],
         "us_per_unit_month": 1e6 * x["run_s"] / x["unit_months"],
         "peak_rss_mb": x["peak_rss_mb"],
     }
@@ -393,6 +398,7 @@ def run_benchmark(args: argparse.Namespace) -> dict[str, Any]:
             "agent_months": rows[0]["agent_months"],
         }
         if "tables_s" in rows[0]:
+            out["run_cpu_s"] = summary([x["run_cpu_s"] for x in rows])
             out["tables_s"] = summary([x["tables_s"] for x in rows])
             out["unit_months"] = rows[0]["unit_months"]
             out["mesa_agents_end"] = rows[0]["mesa_agents_end"]
@@ -430,6 +436,7 @@ def run_benchmark(args: argparse.Namespace) -> dict[str, Any]:
                 "agent_months": rows[0]["agent_months"],
                 "build_s": summary([x["build_s"] for x in rows]),
                 "run_s": summary(run_s),
+                "run_cpu_s": summary([x["run_cpu_s"] for x in rows]),
                 "us_per_unit_month": summary(
                     [1e6 * x["run_s"] / x["unit_months"] for x in rows]),
                 "agent_months_per_s": summary([x["agent_months"] / x["run_s"] for x in rows]),
@@ -505,7 +512,8 @@ def print_report(r: dict[str, Any]) -> None:
     print(f"\nKerala baseline, {b['months']} months, {b['mean_live_agents']} live agents a month "
           f"on average ({b['agent_months']:,} agent-months; {b['mesa_agents_end']:,} Mesa agents "
           f"at the end), median [min-max] of {r['reps']} runs:")
-    print(f"  build {fmt(b['build_s'])}   run {fmt(b['run_s'])}   tables {fmt(b['tables_s'])}")
+    print(f"  build {fmt(b['build_s'])}   run {fmt(b['run_s'])} (CPU {fmt(b['run_cpu_s'])})   "
+          f"tables {fmt(b['tables_s'])}")
     print(f"  throughput {fmt(b['agent_months_per_s'], 'M agent-months/s', 1e-6, 2)}   "
           f"peak {b['peak_rss_mb']:.0f} MB")
     for key, name in (("bare_dispatch", "Mesa bare shuffle_do"),
@@ -519,11 +527,12 @@ def print_report(r: dict[str, Any]) -> None:
           f"to BoltzmannWealth: {r['ratio_vs_boltzmann']:.2f}x")
     print("\nscaling (each size in a fresh process):")
     print(f"  {'size':>5} {'units':>7} {'members':>8} {'unit-months':>12} {'build s':>8} "
-          f"{'run s':>22} {'us/unit-month':>22} {'M agent-m/s':>11} {'peak MB':>8}")
+          f"{'run s':>22} {'CPU s':>7} {'us/unit-month':>22} {'M agent-m/s':>11} {'peak MB':>8}")
     for s in r["scaling"]:
         print(f"  {'x' + str(s['factor']):>5} {s['units_formed']:>7,} {s['members_ever']:>8,} "
               f"{s['unit_months']:>12,} {s['build_s']['median']:>8.3f} "
-              f"{fmt(s['run_s'], '', 1, 2):>22} {fmt(s['us_per_unit_month'], '', 1, 1):>22} "
+              f"{fmt(s['run_s'], '', 1, 2):>22} {s['run_cpu_s']['median']:>7.2f} "
+              f"{fmt(s['us_per_unit_month'], '', 1, 1):>22} "
               f"{s['agent_months_per_s']['median'] / 1e6:>11.2f} {s['peak_rss_mb']:>8.0f}")
     if "linear_cost_growth" in r:
         print(f"  time per unit-month, largest of the bigger sizes / x1: "
