@@ -22,6 +22,8 @@ class Table:
     """Named NumPy columns sharing one row count, growing by doubling.
 
     ``table.col`` is a view of the live rows ``[:n]``; assigning through it writes the table.
+    The view is made on first access and kept in the instance (so that the next access is a
+    plain attribute read, the bulk of a small world's step) until the row count changes.
     """
 
     def __init__(self, columns: dict[str, tuple[Any, Any]], capacity: int = 64):
@@ -40,8 +42,24 @@ class Table:
     def __getattr__(self, name: str) -> np.ndarray:
         data = object.__getattribute__(self, "_data")
         if name in data:
-            return data[name][: self.n]
+            view = data[name][: self.n]
+            self.__dict__[name] = view  # found directly next time (cleared by _resized)
+            return view
         raise AttributeError(name)
+
+    def _resized(self, n: int) -> None:
+        """Set the row count and drop the kept views (their length, or their array, is old)."""
+        d = self.__dict__
+        for name in self._spec:
+            d.pop(name, None)
+        object.__setattr__(self, "n", n)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle and copy the columns, not the kept views (a copy's views must be its own)."""
+        return {k: v for k, v in self.__dict__.items() if k not in self._spec}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name in self._data:
@@ -76,7 +94,7 @@ class Table:
             if name not in self._data:
                 raise KeyError(f"unknown column {name}")
             self._data[name][self.n : need] = value
-        object.__setattr__(self, "n", need)
+        self._resized(need)
         return idx
 
     def keep(self, mask: np.ndarray) -> None:
@@ -85,7 +103,7 @@ class Table:
         for name in self._spec:
             col = self._data[name]
             col[:k] = col[: self.n][mask]
-        object.__setattr__(self, "n", k)
+        self._resized(k)
 
 
 @dataclass

@@ -25,6 +25,10 @@ def test_quick_benchmark_prints_and_writes_every_figure(tmp_path):
     assert r["scaling"][1]["units_formed"] == 2 * r["scaling"][0]["units_formed"]
     assert "ratio of our throughput to bare dispatch" in proc.stdout
     assert set(r["targets"].values()) <= {"met", "NOT met"}
+    assert r["cli_validate_s"]["min"] > 0
+    # a cold compiled cache costs the compilation once; the warm first run loads it
+    assert r["first_run"]["cold_first_run_s"] > r["first_run"]["warm_first_run_s"]["min"] > 0
+    assert "compiling costs" in proc.stdout
 
 
 def test_the_national_scenario_is_the_baseline_times_100():

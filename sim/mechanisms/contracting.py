@@ -370,7 +370,175 @@ class _Queue:
         self.taken: dict[float, float] = {}  # score -> largest tie key taken at that score
 
 
+# Which of the two equal allocation loops runs (same orders, same draws, same bytes): the
+# compiled ``broker_kernel.allocate`` (True), the plain-Python reference ``_broker_python``
+# (False), or (None) the compiled one for calls of at least KERNEL_FROM_ORDERS orders. Loading
+# the compiled code costs a process about a second once (importing numba, reading its cache),
+# while the reference takes ~40 us an order: a Kerala-sized world (under 100 orders a month)
+# runs faster without it, a national one (thousands a month) about four times faster with it.
+COMPILED: bool | None = None
+KERNEL_FROM_ORDERS = 500
+
+
 def _broker(
+    model: SocialOutsourcingModel,
+    offers: demand.Offers,
+    recurring: bool,
+    capacity: np.ndarray,
+    backlog: np.ndarray,
+    base_logit: float,
+    direct_draw: np.ndarray,
+    win_draw: np.ndarray,
+    eligible: np.ndarray | None = None,
+    k_max: int | None = None,
+    ties: np.random.Generator | None = None,
+    count_orders: bool = True,
+) -> np.ndarray:
+    """The mission's (or the units' consortium's) allocation of ``offers``, as described in
+    ``_broker_python``: here run by the compiled loop ``broker_kernel.allocate`` with the tie
+    keys drawn beforehand in the reference's order. Return which orders were placed."""
+    if not (COMPILED if COMPILED is not None else len(offers) >= KERNEL_FROM_ORDERS):
+        return _broker_python(
+            model, offers, recurring, capacity, backlog, base_logit, direct_draw, win_draw,
+            eligible, k_max, ties, count_orders,
+        )
+    from sim.mechanisms import broker_kernel  # compiled on first use (numba, cached)
+
+    E = model.E
+    ct = model.config.contracting
+    if k_max is None:
+        k_max = model.config.mission.consortium_max_units
+    if ties is None:
+        ties = model.rng_for("mission_ties")
+    pool = E.alive if eligible is None else E.alive & eligible
+    n = len(offers)
+    line_of = np.asarray(offers.line, dtype=np.int64)
+    months_of = np.asarray(offers.deadline - model.t, dtype=np.int64)
+    mm_of = np.ones(n, dtype=np.int64) if recurring else np.maximum(months_of, 1)
+    # the lines of this call (in order of first appearance), their sellers and work factors
+    lines, line_first = np.unique(line_of, return_index=True)
+    lines = lines[np.argsort(line_first)]
+    line_idx = np.empty(n, dtype=np.int64)
+    fac = np.ones((len(lines), E.n))
+    units_of, orders_of = [], []
+    for li, line in enumerate(lines.tolist()):
+        orders_of.append(np.flatnonzero(line_of == line))
+        line_idx[orders_of[-1]] = li
+        units_of.append(np.flatnonzero(pool & diversification.sells(model, line)))
+        for u, f in diversification.factors(model, line).items():
+            fac[li, u] = f
+    n_units = np.array([len(u) for u in units_of], dtype=np.int64)
+    line_uoff = np.zeros(len(lines) + 1, dtype=np.int64)
+    line_uoff[1:] = np.cumsum(n_units)
+    line_units = np.concatenate(units_of) if len(units_of) else np.zeros(0, dtype=np.int64)
+    # one queue per (line, months of work), made at the line's first order of those months
+    qkey = line_idx * (int(mm_of.max()) + 1) + mm_of
+    uniq, first = np.unique(qkey, return_index=True)
+    made = np.argsort(first, kind="stable")
+    q_first = first[made]  # order that makes each queue, in the order they are made
+    rank = np.empty(len(uniq), dtype=np.int64)
+    rank[made] = np.arange(len(uniq))
+    qid_of = rank[np.searchsorted(uniq, qkey)]
+    create_of = np.zeros(n, dtype=bool)
+    create_of[q_first] = True
+    q_line = line_idx[q_first]
+    q_mm = mm_of[q_first]
+    q_n = n_units[q_line]
+    q_off = np.zeros(len(q_first) + 1, dtype=np.int64)
+    q_off[1:] = np.cumsum(q_n)
+    line_qoff = np.zeros(len(lines) + 1, dtype=np.int64)
+    line_qoff[1:] = np.cumsum(np.bincount(q_line, minlength=len(lines)))
+    offered_line = np.minimum(k_max, n_units)
+    offered = offered_line[line_idx]  # units offered each order
+    # each order re-queues its offered units in every queue its line has by then; a queue's
+    # heap has room for every push from its first order on
+    queues_by_then = np.zeros(n, dtype=np.int64)
+    pushes = np.zeros(len(q_first), dtype=np.int64)
+    for li, at in enumerate(orders_of):
+        qs = np.flatnonzero(q_line == li)
+        queues_by_then[at] = np.searchsorted(q_first[qs], at, side="right")
+        pushes[qs] = (len(at) - np.searchsorted(at, q_first[qs])) * offered_line[li]
+    q_hoff = np.zeros(len(q_first) + 1, dtype=np.int64)
+    q_hoff[1:] = np.cumsum(pushes)
+    init_keys, pop_keys = _tie_keys(
+        ties, q_first, q_n, offered * queues_by_then if RANDOM_TIES else np.zeros(n, np.int64)
+    )
+    n_rows_max = int(offered.sum())
+    rows_o = np.zeros(n_rows_max, dtype=np.int64)
+    rows_u = np.zeros(n_rows_max, dtype=np.int64)
+    rows_take = np.zeros(n_rows_max)
+    rows_m = np.zeros(n_rows_max, dtype=np.int64)
+    placed_of = np.zeros(n, dtype=bool)
+    counts = np.zeros(4, dtype=np.int64)
+    blog = np.array(backlog, dtype=np.float64)
+    mc = model.config.mission
+    n_rows = broker_kernel.allocate(
+        line_idx, np.asarray(offers.qty, dtype=np.float64), months_of,
+        direct_draw < mc.direct_order_share, np.asarray(win_draw, dtype=np.float64),
+        qid_of, create_of, q_mm, q_off, q_hoff, line_uoff, line_units, line_qoff,
+        init_keys, pop_keys, np.asarray(capacity, dtype=np.float64),
+        np.asarray(1 - E.utilisation, dtype=np.float64),
+        np.asarray(E.reputation, dtype=np.float64), blog, fac,
+        int(k_max), bool(recurring), bool(RANDOM_TIES), float(base_logit),
+        float(ct.win_reputation_coef), float(ct.win_capacity_coef),
+        float(mc.rank_base_weight), float(mc.rank_reputation_weight),
+        rows_o, rows_u, rows_take, rows_m, placed_of, counts,
+    )
+    n_tenders, n_won, n_direct, n_placed = counts.tolist()
+    stats = model.world.counters
+    stats["public_orders"] += n if count_orders else n_placed
+    stats["tenders"] += n_tenders
+    stats["tenders_won"] += n_won
+    stats["direct_orders"] += n_direct
+    stats["public_orders_won"] += n_placed
+    if n_rows:
+        o, ent = rows_o[:n_rows], rows_u[:n_rows]
+        take, months = rows_take[:n_rows], rows_m[:n_rows]
+        sub = demand.Offers(
+            offers.line[o], offers.client[o], take, offers.price[o], offers.deadline[o]
+        )
+        if recurring:
+            add_orders(
+                model, ent, sub, months.astype(float), private=False, recurring=True,
+                qty_month=take,
+            )
+        else:
+            add_orders(model, ent, sub, take, private=False)
+    backlog[:] = blog
+    return placed_of
+
+
+TIE_BLOCK = 256  # tie keys the reference draws at a time when it runs out
+
+
+def _tie_keys(
+    ties: np.random.Generator, q_first: np.ndarray, q_n: np.ndarray, used: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The tie keys of one allocation, drawn in the reference's order: each queue's own keys
+    (``q_n`` of them) when its first order ``q_first`` comes, and blocks of ``TIE_BLOCK`` for
+    re-queued units whenever the block in hand runs out (``used[i]`` keys at order i), taken
+    from each block's end first. Return (the queues' keys end to end, the re-queue keys in the
+    order they are used). How many keys each order uses is known before the loop (k offered
+    units x queues of its line), so the blocks each queue's draw comes after are too."""
+    used_before = np.cumsum(used) - used
+    blocks: list[np.ndarray] = []
+    init: list[np.ndarray] = []
+    drawn = 0
+    for i, nq in zip(q_first.tolist(), q_n.tolist(), strict=True):
+        due = -(-int(used_before[i]) // TIE_BLOCK)
+        if due > drawn:
+            blocks.append(ties.standard_exponential((due - drawn) * TIE_BLOCK))
+            drawn = due
+        init.append(ties.standard_exponential(nq))
+    due = -(-int(used.sum()) // TIE_BLOCK)
+    if due > drawn:
+        blocks.append(ties.standard_exponential((due - drawn) * TIE_BLOCK))
+    flat = np.concatenate(blocks) if blocks else np.zeros(0)
+    pop = flat.reshape(-1, TIE_BLOCK)[:, ::-1].ravel()
+    return (np.concatenate(init) if init else np.zeros(0)), pop
+
+
+def _broker_python(
     model: SocialOutsourcingModel,
     offers: demand.Offers,
     recurring: bool,
@@ -390,7 +558,10 @@ def _broker(
     chosen units in proportion to their spare capacity. The units' own consortium bids the same
     way for its members (``eligible``), with its own N and tie stream and no direct orders
     (``count_orders`` False: the orders it does not place are counted by the self-bidders).
-    Return which orders were placed; ``backlog`` is updated with the work booked."""
+    Return which orders were placed; ``backlog`` is updated with the work booked.
+
+    The plain-Python reference of ``broker_kernel.allocate`` (which ``_broker`` runs): same
+    orders, same draws, same bytes."""
     E = model.E
     ct = model.config.contracting
     if k_max is None:

@@ -66,7 +66,7 @@ def work_factor(model: SocialOutsourcingModel, ent: np.ndarray, line: np.ndarray
     own line; ``output_per_person[own] / (output_per_person[line] x productivity_share)`` for a
     second line)."""
     own = model.E.line[ent]
-    line = np.broadcast_to(np.asarray(line, dtype=np.int64), np.shape(ent))
+    line = np.asarray(line, dtype=np.int64)  # one line, or one per enterprise of ent
     other = own != line
     if not other.any():
         return np.ones(len(own))

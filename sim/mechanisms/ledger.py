@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 def credit(model: SocialOutsourcingModel, idx: np.ndarray, amount: np.ndarray | float) -> None:
     """Add money to enterprises ``idx`` (repeated indices add up)."""
     E = model.E
-    amount = np.broadcast_to(np.asarray(amount, dtype=float), np.shape(idx))
+    amount = np.asarray(amount, dtype=float)  # ufunc.at broadcasts it over idx
     np.add.at(E.cash, idx, amount)
     np.add.at(E.cash_in_month, idx, amount)
 
@@ -25,7 +25,7 @@ def credit(model: SocialOutsourcingModel, idx: np.ndarray, amount: np.ndarray | 
 def debit(model: SocialOutsourcingModel, idx: np.ndarray, amount: np.ndarray | float) -> None:
     """Take money from enterprises ``idx`` (repeated indices add up)."""
     E = model.E
-    amount = np.broadcast_to(np.asarray(amount, dtype=float), np.shape(idx))
+    amount = np.asarray(amount, dtype=float)  # ufunc.at broadcasts it over idx
     np.subtract.at(E.cash, idx, amount)
     np.add.at(E.cash_out_month, idx, amount)
 

@@ -122,7 +122,7 @@ def produce(model: SocialOutsourcingModel) -> None:
         ent = O.enterprise[order]
         w = want[order]
         cum = np.cumsum(w)
-        start = np.r_[0, np.flatnonzero(ent[1:] != ent[:-1]) + 1]
+        start = np.concatenate(([0], np.flatnonzero(ent[1:] != ent[:-1]) + 1))
         group_first = np.zeros(len(ent), dtype=np.int64)
         group_first[start] = start
         group_first = np.maximum.accumulate(group_first)

@@ -167,8 +167,8 @@ def rotate_roles(model: SocialOutsourcingModel) -> None:
     M.role[active] = 0
     order = active[np.lexsort((active, M.enterprise[active]))]
     ent = M.enterprise[order]
-    start = np.r_[0, np.flatnonzero(ent[1:] != ent[:-1]) + 1]
-    sizes = np.diff(np.r_[start, len(order)])
+    start = np.concatenate(([0], np.flatnonzero(ent[1:] != ent[:-1]) + 1))
+    sizes = np.diff(np.append(start, len(order)))
     rank = np.arange(len(order)) - np.repeat(start, sizes)
     shift = (age[ent] // period) * 3
     pos = (rank - shift) % np.repeat(sizes, sizes)
