@@ -64,7 +64,7 @@ import pandas as pd
 
 from analysis import paired
 from analysis.runmany import replication_seeds as replication_seeds  # its old home, kept
-from analysis.runmany import run_jobs
+from analysis.runmany import run_jobs, with_posterior
 from analysis.sweep.design import make_design
 from analysis.sweep.lock import lock_folder
 from analysis.sweep.outcomes import outcome_values
@@ -237,11 +237,15 @@ class ComparePlan(Plan):
     sets: list[str] = field(default_factory=list)
     out: Path = Path()
     hashes: list[str] = field(init=False)
+    by_draw: list[list[Scenario]] = field(init=False, repr=False)
+    """Each scenario as replication k runs it: with posterior draw k's values (``draws``), or
+    itself."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
         self.hashes = [_digest(s.model_dump(mode="json")) for s in self.scenarios]
         self.base_hash = _digest(self.hashes)
+        self.by_draw = [with_posterior(s, self.draws) for s in self.scenarios]
 
     @property
     def labels(self) -> list[str]:
@@ -253,12 +257,13 @@ class ComparePlan(Plan):
         for p, params in enumerate(self.design.points):
             for k in range(self.replications):
                 seed = self.seed(p, k)
-                key = sweep_run_key(self.hashes[p], params, seed, self.version, p, k)
+                keyed = params if not self.draws else {**params, "posterior_draw": self.draws[k]}
+                key = sweep_run_key(self.hashes[p], keyed, seed, self.version, p, k)
                 if key not in skip:
                     label = str(params["scenario"])
+                    scenario = self.by_draw[p][k] if self.draws else self.scenarios[p]
                     yield CompareJob(p * self.replications + k, p, k, seed, key, label,
-                                     self.scenarios[p], str(self.out / table_path(label, seed)),
-                                     o)
+                                     scenario, str(self.out / table_path(label, seed)), o)
 
     def describe(self) -> dict[str, Any]:
         """sweep.json: the sweep's description, with the scenarios in place of a base."""
@@ -277,16 +282,18 @@ class ComparePlan(Plan):
 
 
 def comparison_plan(scenarios: list[Scenario], files: list[str], sets: list[str], reps: int,
-                    root_seed: int, out: Path, version: str | None = None) -> ComparePlan:
-    """The sweep over ``scenarios`` (loaded from ``files`` with ``sets``) that a comparison is."""
+                    root_seed: int, out: Path, version: str | None = None,
+                    draws: list[dict[str, float]] | None = None) -> ComparePlan:
+    """The sweep over ``scenarios`` (loaded from ``files`` with ``sets``) that a comparison is;
+    with posterior ``draws`` (``runmany.posterior_draws``) replication k runs on draw k."""
     if version is None:
         from sim import __version__ as version
     labels = _labels(scenarios)
     spec = SweepSpec(name="compare", base="", design="grid", replications=reps, seed=root_seed,
                      dummy=False, parameters={"scenario": ParameterSpec(values=labels)})
     sweep = Sweep(spec, scenarios[0], "")
-    return ComparePlan(sweep, make_design(spec), version, scenarios=scenarios, files=files,
-                       sets=sets, out=out)
+    return ComparePlan(sweep, make_design(spec), version, draws=draws, scenarios=scenarios,
+                       files=files, sets=sets, out=out)
 
 
 def run_one(job: CompareJob) -> dict[str, Any]:
@@ -394,14 +401,19 @@ def run_comparison(
     progress: Callable[[int, int], None] | None = None,
     adaptive: dict[str, Any] | None = None,
     allow_large: bool = False,
+    draws: list[dict[str, float]] | None = None,
 ) -> pd.DataFrame:
     """Run every scenario in ``paths`` on the same ``reps`` seeds and write ``out`` (see the
     module's docstring for the layout). ``sets`` overrides apply to every scenario; ``adaptive``
     (from ``run_adaptive_comparison``) is recorded in compare.json. Returns the runs table.
     Raises ``ScenarioError`` for bad input before anything is run, also for a scenario whose
     runs, on every worker at once, would not fit in this machine's memory (``sim.size``;
-    ``allow_large`` lets them through)."""
+    ``allow_large`` lets them through). With posterior ``draws`` (one per replication, so
+    ``reps`` is their number) replication k of every scenario runs on draw k and seed k."""
     out = Path(out)
+    if draws and len(draws) != reps:
+        raise ScenarioError([("--draws", "", f"{len(draws)} posterior draws for {reps} "
+                              "replications: give one draw per replication")])
     if out.exists() and not out.is_dir():
         raise ScenarioError([(str(out), "--out", "exists and is not a directory")])
     if not paths:
@@ -421,7 +433,7 @@ def run_comparison(
     for p, scn in zip(paths, scenarios, strict=True):
         check_size(scn, str(p), at_once, allow_large)
     plan = comparison_plan(scenarios, [str(p) for p in paths], list(sets or []), reps, root_seed,
-                           out)
+                           out, draws=draws)
     labels = plan.labels
     with lock_folder(out, "a comparison"):  # one writer per folder (issue 17, item 2)
         out.mkdir(parents=True, exist_ok=True)

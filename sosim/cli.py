@@ -717,9 +717,14 @@ def compare(
     svg: SvgOpt = False,
     scale: ScaleOpt = 1.0,
     allow_large: AllowLargeOpt = False,
+    posterior: PosteriorOpt = None,
+    draws: Annotated[int | None, typer.Option(
+        "--draws", min=1, help="Posterior draws, one replication each (default: --reps); "
+        "needs --posterior")] = None,
 ) -> None:
     """Run scenarios on the same seeds (paired replications) and build the HTML report; the
-    headline is each scenario's paired difference against the first, with its interval."""
+    headline is each scenario's paired difference against the first, with its interval. With
+    --posterior, replication k of every scenario runs on posterior draw k (and seed k)."""
     from analysis.compare import run_adaptive_comparison, run_comparison
     from analysis.runmany import WorkerLost
     from sim.scenario import ScenarioError
@@ -734,6 +739,11 @@ def compare(
         if n_reps < 1:
             fail(ScenarioError([("<command line>", "--reps",
                                  f"{reps!r}: give a whole number of at least 1, or auto")]))
+    elif posterior is not None:
+        fail(ScenarioError([("<command line>", "--reps auto",
+                             "cannot be combined with --posterior: give --draws K (one "
+                             "replication per draw)")]))
+    sample = None if auto else _draws(posterior, draws, n_reps, seed)
 
     def progress(done: int, total: int) -> None:
         if done == total or done % max(1, total // 10) == 0:
@@ -752,8 +762,9 @@ def compare(
                 root_seed=seed, sets=set_, workers=workers, progress=progress,
                 batch_done=batch_done, allow_large=allow_large)
         else:
-            runs = run_comparison(scenarios, out, reps=n_reps, root_seed=seed, sets=set_,
-                                  workers=workers, progress=progress, allow_large=allow_large)
+            runs = run_comparison(scenarios, out, reps=len(sample) if sample else n_reps,
+                                  root_seed=seed, sets=set_, workers=workers, progress=progress,
+                                  allow_large=allow_large, draws=sample)
     except ScenarioError as exc:
         fail(exc)
     except WorkerLost as exc:  # a run's worker died on every retry: nothing to compare

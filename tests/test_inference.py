@@ -227,3 +227,44 @@ def test_a_posterior_sweeps_report_says_its_bands_hold_parameter_uncertainty(tmp
         text = path.read_text()
         assert ("parameter and stochastic" in text) == (draws is not None)
         assert ("stochastic only" in text) == (draws is None)
+
+
+def test_a_comparison_on_a_posterior_runs_replication_k_of_every_scenario_on_draw_k(tmp_path):
+    """`sosim compare --posterior DIR --draws K`: replication k of each scenario takes draw k
+    and seed k, so the pairs share parameters and seeds; the runs' keys differ from a plain
+    comparison's, so a resume cannot mix the two; the report says its bands hold parameter
+    uncertainty."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from analysis.compare import comparison_plan
+    from sosim.cli import app
+
+    post = _posterior(tmp_path / "p", [31.0, 69.0], [0.5, 0.5])
+    draws = posterior_draws(post, 3, root=0)
+    files = [ROOT / "scenarios" / "kerala_baseline.yaml", ROOT / "scenarios" / "no_spem.yaml"]
+    scenarios = [load_scenario(f) for f in files]
+    plan = comparison_plan(scenarios, [str(f) for f in files], [], 3, 0, tmp_path / "c",
+                           draws=draws)
+    plain = comparison_plan(scenarios, [str(f) for f in files], [], 3, 0, tmp_path / "c")
+    jobs = list(plan.jobs())
+    assert len(jobs) == 6
+    for job in jobs:
+        assert job.scenario.workforce.other_income_usd == draws[job.replication][
+            "workforce.other_income_usd"]
+        assert job.seed == plan.seeds[job.replication]  # paired across the scenarios
+    assert plan.seeds == plain.seeds
+    assert not {j.key for j in jobs} & {j.key for j in plain.jobs()}
+
+    out = tmp_path / "cmp"
+    res = CliRunner().invoke(app, [
+        "compare", *map(str, files), "--out", str(out), "--posterior", str(post),
+        "--draws", "2", "--set", "end=2001-12", "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    meta = json.loads((out / "sweep.json").read_text())
+    assert meta["posterior_draws"] == posterior_draws(post, 2, root=0)
+    assert "parameter and stochastic" in (out / "report.html").read_text()
+    res = CliRunner().invoke(app, ["compare", *map(str, files), "--out", str(tmp_path / "a"),
+                                   "--posterior", str(post), "--reps", "auto"])
+    assert res.exit_code == 2 and "--posterior" in res.output
