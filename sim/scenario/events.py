@@ -63,6 +63,7 @@ FIXED_DURING_RUN: dict[str, str] = {
     "start": "the horizon is fixed when the run is built",
     "end": "the horizon is fixed when the run is built (cut a run short with --set end=...)",
     "field_work": "the survey month is read by summaries of the whole run, not month by month",
+    "priors": "the file of calibration priors is read by sosim calibrate, not by the run",
     "events": "dated events are scheduled when the run is built; add them to the scenario",
     "mission.active_at_start": "the state at the start; use a mission_withdraws or "
     "mission_returns event to change it later",
