@@ -215,6 +215,14 @@ class Calibration:
     identifiability: pd.DataFrame
     seconds: float
     runs: int
+    stopped: str | None = None
+    """Why the calibration ended before its budget (a generation that failed), or None."""
+
+
+COLLAPSED = "not normalized"
+"""pyabc's message when a generation's importance weights do not normalise (an accepted draw
+whose proposal density underflowed to 0: the population's weights had collapsed onto a few
+draws, so the proposal's covariance is singular in some directions)."""
 
 
 def _seed_for(seed: int, generation: int) -> int:
@@ -260,6 +268,7 @@ def calibrate(base: Scenario, priors: dict[str, Prior], patterns: list[Pattern],
 
     t0 = time.perf_counter()
     history = None
+    stopped: str | None = None
     if not resume:
         np.random.seed(_seed_for(seed, -1))
         abc = make()
@@ -282,12 +291,23 @@ def calibrate(base: Scenario, priors: dict[str, Prior], patterns: list[Pattern],
             np.random.seed(_seed_for(seed, gens))
             abc = make()
             abc.load(db, 1)
-            history = abc.run(max_nr_populations=1)
+            try:
+                history = abc.run(max_nr_populations=1)
+            except AssertionError as exc:  # pyabc's weights check: keep the generations done
+                if COLLAPSED not in str(exc):
+                    raise
+                stopped = (f"generation {gens} failed: its importance weights did not normalise "
+                           "(the population's weights had collapsed onto a few draws); the "
+                           f"posterior is generation {gens - 1}'s - raise --population")
+                history = pyabc.History(db)
+                break
     finally:
         if bar is not None:
             bar.stop()
     seconds = time.perf_counter() - t0
-    return write_outputs(history, priors, patterns, out, seconds)
+    result = write_outputs(history, priors, patterns, out, seconds)
+    result.stopped = stopped
+    return result
 
 
 class _Bar:

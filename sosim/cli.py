@@ -338,6 +338,8 @@ def calibrate(
                   highlight=False)
     console.print(f"  written {out}/posterior.parquet, diagnostics.csv, report.html",
                   highlight=False)
+    if result.stopped:
+        _warn(f"{out}: {result.stopped}")
 
 
 @app.command()

@@ -268,3 +268,25 @@ def test_a_comparison_on_a_posterior_runs_replication_k_of_every_scenario_on_dra
     res = CliRunner().invoke(app, ["compare", *map(str, files), "--out", str(tmp_path / "a"),
                                    "--posterior", str(post), "--reps", "auto"])
     assert res.exit_code == 2 and "--posterior" in res.output
+
+
+def test_a_generation_whose_weights_do_not_normalise_keeps_the_generations_done(tmp_path,
+                                                                               monkeypatch):
+    """pyabc stops a generation whose importance weights are not finite (a Kerala calibration
+    of 15 parameters hit it at generation 5: an accepted draw's proposal density underflowed
+    to 0). The calibration then ends with the posterior of the last generation done, says why,
+    and writes every output, instead of a traceback that loses the report."""
+    import pyabc
+
+    first = _tiny(tmp_path, "a", seed=2)
+    done = len(first.diagnostics)
+
+    def collapse(self, *args, **kwargs):
+        raise AssertionError("The population total weight nan is not normalized.")
+
+    monkeypatch.setattr(pyabc.ABCSMC, "run", collapse)
+    more = _tiny(tmp_path, "a", seed=2, budget=first.runs + 8)
+    assert more.stopped and f"generation {done} failed" in more.stopped
+    assert len(more.diagnostics) == done
+    pd.testing.assert_frame_equal(more.posterior, first.posterior)
+    assert (tmp_path / "a" / "report.html").is_file()
