@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -854,24 +854,37 @@ def dashboard(
             highlight=False)
         raise typer.Exit(1) from None
     cfg = _load(scenario or dash.BASELINE, None)  # bad input: exit 2 before a server starts
+    # each browser connection builds its own world
+    port = _before_serving(cfg, str(scenario or dash.BASELINE), host, port, allow_large, 1,
+                           "open the dashboard and drive the model")
+    console.print(f"sosim dashboard: {cfg.name} on http://{host}:{port} (Ctrl+C stops it); "
+                  "the page answers in a few seconds", highlight=False)
+    dash.serve(scenario, host, port, open_browser)
+
+
+def _before_serving(cfg: Any, source: str, host: str, port: int, allow_large: bool,
+                    worlds: int, what: str) -> int:
+    """What the dashboard and a workshop room check before their server starts: that
+    ``worlds`` runs of the scenario fit in memory (``sim.size``), the port (``--port 0``: the
+    free one picked), and a warning when anyone on the network could ``what``. Returns the
+    port."""
     from sim.scenario import ScenarioError
     from sim.size import check_size
+    from sosim import dashboard as dash
 
-    try:  # each browser connection builds its own world
-        check_size(cfg, str(scenario or dash.BASELINE), allow_large=allow_large)
+    try:
+        check_size(cfg, source, worlds, allow_large=allow_large)
     except ScenarioError as exc:
         fail(exc)
-    port, problem = dash.choose_port(host, port)  # --port 0: the free port picked, printed
+    port, problem = dash.choose_port(host, port)
     if problem:
         err_console.print(f"[bold red]error:[/] {escape(problem)}", highlight=False)
         raise typer.Exit(1)
     if not dash.is_loopback(host):
         err_console.print("[bold yellow]warning:[/] " + escape(
             f"listening on {host}, not only on this machine: anyone on the network who can "
-            f"reach port {port} can open the dashboard and drive the model"), highlight=False)
-    console.print(f"sosim dashboard: {cfg.name} on http://{host}:{port} (Ctrl+C stops it); "
-                  "the page answers in a few seconds", highlight=False)
-    dash.serve(scenario, host, port, open_browser)
+            f"reach port {port} can {what}"), highlight=False)
+    return port
 
 
 @app.command()
@@ -885,6 +898,7 @@ def workshop(
     = "2001-01",
     quarter_seconds: Annotated[float, typer.Option(
         min=5, help="Seconds a quarter lasts once the teacher presses Start")] = 90,
+    allow_large: AllowLargeOpt = False,
 ) -> None:
     """Start a played workshop: each participant runs one cooperative among the simulated
     ones; the teacher's page drives the room (the dashboard extra)."""
@@ -898,20 +912,15 @@ def workshop(
             highlight=False)
         raise typer.Exit(1) from None
     cfg = _load(scenario or dash.BASELINE, None)  # bad input: exit 2 before a server starts
+    # the room runs two worlds (the played one and its rule-driven twin): checked before either
+    port = _before_serving(cfg, str(scenario or dash.BASELINE), host, port, allow_large, 2,
+                           "join the room")
     try:
         room = ws.Room(cfg, start=start, quarter_seconds=quarter_seconds)
     except ws.RoomError as exc:
         err_console.print(f"[bold red]error:[/] {escape(str(scenario or dash.BASELINE))}: "
                           f"{escape(str(exc))}", highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    port, problem = dash.choose_port(host, port)
-    if problem:
-        err_console.print(f"[bold red]error:[/] {escape(problem)}", highlight=False)
-        raise typer.Exit(1)
-    if not dash.is_loopback(host):
-        err_console.print("[bold yellow]warning:[/] " + escape(
-            f"listening on {host}, not only on this machine: anyone on the network who can "
-            f"reach port {port} can join the room"), highlight=False)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     console.print(f"sosim workshop: {cfg.name}, room {room.code}\n"
                   f"  participants: http://{shown}:{port}/room/{room.code}\n"

@@ -226,6 +226,23 @@ def test_workshop_command_refuses_bad_input_in_one_line():
     assert "start: 2001-02 is not a quarter's first month" in line
 
 
+def test_a_room_too_large_for_memory_is_refused_before_the_server_starts(monkeypatch):
+    """A room runs two worlds (the played one and its rule-driven twin): like the dashboard,
+    the command refuses a scenario whose two worlds would not fit in memory, in one line, before
+    any world is built or a server starts; --allow-large lets it through."""
+    import sim.size
+
+    monkeypatch.setattr(sim.size, "machine_memory", lambda: 1e6)
+    built: list[int] = []
+    monkeypatch.setattr(ws, "Room", lambda *a, **k: built.append(1) or (_ for _ in ()).throw(
+        ws.RoomError("stop here")))
+    res = CliRunner().invoke(cli, ["workshop", "--port", "0"])
+    assert res.exit_code == 2, res.output
+    assert "formation.schedule: a run would need about" in res.output
+    res = CliRunner().invoke(cli, ["workshop", "--port", "0", "--allow-large"])
+    assert "stop here" in res.output  # past the size check: the room is built
+
+
 def test_rule_decision_is_what_an_undecided_room_takes():
     """The room's fallback is the model's rule (``decisions.rule_decision`` is the same)."""
     room = room_of(1)

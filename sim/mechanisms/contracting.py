@@ -492,20 +492,26 @@ def _broker(
     stats["direct_orders"] += n_direct
     stats["public_orders_won"] += n_placed
     if n_rows:
-        o, ent = rows_o[:n_rows], rows_u[:n_rows]
-        take, months = rows_take[:n_rows], rows_m[:n_rows]
-        sub = demand.Offers(
-            offers.line[o], offers.client[o], take, offers.price[o], offers.deadline[o]
-        )
-        if recurring:
-            add_orders(
-                model, ent, sub, months.astype(float), private=False, recurring=True,
-                qty_month=take,
-            )
-        else:
-            add_orders(model, ent, sub, take, private=False)
+        _book(model, offers, rows_o[:n_rows], rows_u[:n_rows], rows_take[:n_rows],
+              rows_m[:n_rows], recurring)
     backlog[:] = blog
     return placed_of
+
+
+def _book(model: SocialOutsourcingModel, offers: demand.Offers, o: np.ndarray, ent: np.ndarray,
+          take: np.ndarray, months: np.ndarray, recurring: bool) -> None:
+    """Book the allocation's placements (offer ``o`` to unit ``ent``, ``take`` of it, for
+    ``months`` when recurring) as orders: one way for the compiled and the reference loop."""
+    sub = demand.Offers(
+        offers.line[o], offers.client[o], take, offers.price[o], offers.deadline[o]
+    )
+    if recurring:
+        add_orders(
+            model, ent, sub, months.astype(float), private=False, recurring=True,
+            qty_month=take,
+        )
+    else:
+        add_orders(model, ent, sub, take, private=False)
 
 
 TIE_BLOCK = 256  # tie keys the reference draws at a time when it runs out
@@ -693,16 +699,7 @@ def _broker_python(
     stats["public_orders_won"] += n_placed
     if rows:
         o, ent, take, months = (np.array(c) for c in zip(*rows, strict=True))
-        sub = demand.Offers(
-            offers.line[o], offers.client[o], take, offers.price[o], offers.deadline[o]
-        )
-        if recurring:
-            add_orders(
-                model, ent, sub, months.astype(float), private=False, recurring=True,
-                qty_month=take,
-            )
-        else:
-            add_orders(model, ent, sub, take, private=False)
+        _book(model, offers, o, ent, take, months, recurring)
     backlog[:] = blog
     return placed_of
 
