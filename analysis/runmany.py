@@ -172,6 +172,11 @@ def run_jobs[J, R](
     dask_retries = DASK_RETRIES if retries is None else retries
     source = iter(enumerate(jobs))
     again: list[tuple[int, J]] = []  # jobs of a broken pool, submitted first to the next one
+    # the suspects of a break with several jobs in flight, run one at a time so that the one
+    # that kills its worker is the only one charged (a future in the pool's queue also reads as
+    # running, so a break cannot tell its culprit from its neighbours)
+    alone: list[tuple[int, J]] = []
+    solo: set[int] = set()  # jobs taken from ``alone``: while one is in flight, nothing else is
     charged: dict[int, int] = {}
     exhausted = False
     window = max(2, 4 * workers)
@@ -183,8 +188,12 @@ def run_jobs[J, R](
             running: set[int] = set()
             while not broken:
                 pool_broke = False
-                while len(pending) < window:
-                    if again:
+                while len(pending) < (1 if alone or solo & {i for i, _ in pending.values()}
+                                      else window):
+                    if alone:
+                        item = alone.pop(0)
+                        solo.add(item[0])
+                    elif again:
                         item = again.pop(0)
                     elif not exhausted and (item := next(source, None)) is not None:
                         pass
@@ -194,7 +203,7 @@ def run_jobs[J, R](
                     try:
                         pending[ex.submit(work, item[1])] = item
                     except BrokenProcessPool:  # broke since the last wait
-                        again.insert(0, item)
+                        (alone if item[0] in solo else again).insert(0, item)
                         pool_broke = True
                         break
                 if not pending and not pool_broke:
@@ -221,8 +230,14 @@ def run_jobs[J, R](
                         yield item[0], fut.result()
                 if pool_broke and not broken:  # broke with nothing in flight: a new pool
                     break
-        # the pool broke: charge the jobs that were running (all of them, if none was seen)
-        charge = {i for i, _ in broken if i in suspects} or {i for i, _ in broken}
+        # the pool broke. One job in flight: it is charged an attempt. Several: the ones that
+        # were running (all of them, if none was seen) are run again one at a time, uncharged
+        candidates = {i for i, _ in broken if i in suspects} or {i for i, _ in broken}
+        charge = candidates if len(broken) == 1 or len(candidates) == 1 else set()
+        if not charge:
+            alone.extend(item for item in broken if item[0] in candidates)
+            again[:0] = [item for item in broken if item[0] not in candidates]
+            continue
         for i, job in broken:
             if i in charge:
                 charged[i] = charged.get(i, 0) + 1
@@ -231,7 +246,9 @@ def run_jobs[J, R](
                         raise WorkerLost(f"job {i}: {lost_reason(charged[i])}")
                     yield i, lost(job, lost_reason(charged[i]))
                     continue
-            again.append((i, job))
+                alone.append((i, job))  # retried alone: a break then is its own
+            else:
+                again.append((i, job))
 
 
 def _lost_worker(fut: cf.Future) -> bool:

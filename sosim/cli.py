@@ -399,7 +399,7 @@ def sweep(
         # before any world is built: the largest run, on every worker at once
         check_sweep_size(sw, str(sweep_file), 1 if dry_run else workers, allow_large)
         if dry_run:
-            d = estimate(sw, workers=workers)
+            d = estimate(sw, workers=workers, draws=sample)
             eta = d.estimated_seconds
             eta_text = f"{eta:.0f} s" if eta < 120 else f"{eta / 60:.1f} min"
             console.print(
@@ -415,7 +415,7 @@ def sweep(
             if shard_kn is not None:
                 from analysis.sweep import make_plan
 
-                mine = make_plan(sw, shard=shard_kn).total
+                mine = make_plan(sw, shard=shard_kn, draws=sample).total
                 console.print(f"  shard {shard_kn[0]}/{shard_kn[1]}: {mine:,} of the "
                               f"{d.runs:,} runs (about {mine / max(d.runs, 1):.0%} of the time "
                               "and output above)", highlight=False)
@@ -741,10 +741,10 @@ def compare(
         if n_reps < 1:
             fail(ScenarioError([("<command line>", "--reps",
                                  f"{reps!r}: give a whole number of at least 1, or auto")]))
-    elif posterior is not None:
+    elif posterior is not None or draws is not None:
         fail(ScenarioError([("<command line>", "--reps auto",
-                             "cannot be combined with --posterior: give --draws K (one "
-                             "replication per draw)")]))
+                             "cannot be combined with --posterior or --draws: give --draws K "
+                             "with --posterior (one replication per draw)")]))
     sample = None if auto else _draws(posterior, draws, n_reps, seed)
 
     def progress(done: int, total: int) -> None:

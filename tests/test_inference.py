@@ -268,6 +268,25 @@ def test_a_comparison_on_a_posterior_runs_replication_k_of_every_scenario_on_dra
     res = CliRunner().invoke(app, ["compare", *map(str, files), "--out", str(tmp_path / "a"),
                                    "--posterior", str(post), "--reps", "auto"])
     assert res.exit_code == 2 and "--posterior" in res.output
+    res = CliRunner().invoke(app, ["compare", *map(str, files), "--out", str(tmp_path / "b"),
+                                   "--draws", "2", "--reps", "auto"])
+    assert res.exit_code == 2 and "--draws" in res.output  # was silently ignored
+
+
+def test_a_posterior_sweeps_dry_run_counts_one_replication_per_draw(tmp_path):
+    from typer.testing import CliRunner
+
+    from sosim.cli import app
+
+    post = _posterior(tmp_path / "p", [31.0, 69.0], [0.5, 0.5])
+    sweep = tmp_path / "tiny.yaml"
+    sweep.write_text(f"name: tiny\nbase: {BASELINE}\nset: {{end: 2000-06}}\ndesign: grid\n"
+                     "replications: 3\nseed: 1\n"
+                     "parameters:\n  payments.public_mean_delay_months: {values: [2, 9]}\n")
+    res = CliRunner().invoke(app, ["sweep", str(sweep), "--dry-run", "--posterior", str(post),
+                                   "--draws", "5"])
+    assert res.exit_code == 0, res.output
+    assert "10 runs" in res.output and "x 5 replications" in res.output  # not the file's 3
 
 
 def test_a_generation_whose_weights_do_not_normalise_keeps_the_generations_done(tmp_path,

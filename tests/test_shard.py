@@ -192,3 +192,17 @@ def test_dry_run_of_a_shard_counts_its_runs(folders):
     assert res.exit_code == 0, res.output
     mine = len(read_runs(folders["s2"]))
     assert f"shard 2/3: {mine} of the 8 runs" in res.output
+
+
+def test_resuming_a_shard_under_another_model_version_says_the_version(folders, tmp_path):
+    """The shard check compared the whole shard record, its run count too, so a resume that
+    differed only in the model version (or the number of posterior draws) was told to give the
+    same --shard, which it had: the check now compares which slice, and the version is named."""
+    sw = load_sweep(folders["file"])
+    out = tmp_path / "s1"
+    run_sweep(sw, out, shard=(1, N), version="a")
+    with pytest.raises(SweepError) as err:
+        run_sweep(sw, out, shard=(1, N), version="b", resume=True)
+    assert "version" in str(err.value) and "--shard" not in str(err.value)
+    with pytest.raises(SweepError, match="give the same --shard"):
+        run_sweep(sw, out, shard=(2, N), version="a", resume=True)

@@ -32,15 +32,17 @@ class DryRun:
     """Estimated peak memory of the largest run (``sim.size.estimate``), bytes."""
 
 
-def dry_run(sweep: Sweep, workers: int = 1, pilots: int = 3) -> DryRun:
+def dry_run(sweep: Sweep, workers: int = 1, pilots: int = 3,
+            draws: list[dict[str, float]] | None = None) -> DryRun:
     """Time pilot runs on this machine and estimate the sweep's time and size. The pilots are
     spread over the design (early and late withdrawals, short and long delays: runs differ in
     length) and run as the sweep would, ``workers`` at a time on a process pool, so the time
     per run includes the contention of runs sharing the machine's cores; the estimate is that
-    measured time x runs / workers (no constant per run)."""
+    measured time x runs / workers (no constant per run). With posterior ``draws`` the sweep
+    has one replication per draw, as ``run_sweep`` runs it."""
     from analysis.runmany import run_jobs
 
-    plan = make_plan(sweep)
+    plan = make_plan(sweep, draws=draws)
     n = min(max(pilots, 2 * workers), plan.total)
     picks = sorted({round(i * (plan.total - 1) / max(n - 1, 1)) for i in range(n)})
     jobs = [j for j in plan.jobs() if j.run in picks]

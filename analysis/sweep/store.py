@@ -276,7 +276,10 @@ def open_store(out: Path, plan: Plan, resume: bool,
             raise SweepError([(str(meta_file), "--resume",
                                f"cannot be read (truncated or damaged: "
                                f"{str(exc).splitlines()[0][:80]}); start a new folder")]) from None
-        if meta.get("shard") != plan.shard_info() and (meta.get("shard") or plan.shard):
+        def slice_of(info: dict | None) -> tuple | None:  # which slice, not its run count
+            return None if not info else (info.get("index"), info.get("count"))
+
+        if slice_of(meta.get("shard")) != slice_of(plan.shard_info()):
             def name(info: dict | None) -> str:
                 return "the whole sweep" if not info else f"shard {info['index']}/{info['count']}"
             raise SweepError([(str(out), "--resume",
