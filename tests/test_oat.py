@@ -266,3 +266,15 @@ def test_one_leaf_swept_for_two_lines_reads_as_two_levers(tmp_path):
     md = (out / "effects.md").read_text()
     assert "| training private market orders per area month = 0 |" in md
     assert "| data entry private market orders per area month = 0 |" in md
+
+
+def test_one_leaf_in_two_sections_reads_as_two_levers():
+    """Not only a line's parameters: any two factors whose labels would read the same (one
+    leaf in two sections) are told apart by their whole path, since figures index rows by
+    label."""
+    from analysis.sweep.effects import lever_labels
+
+    got = lever_labels(["mission.lag_months", "consortium.lag_months", "mission.lag_months",
+                        "payments.public_mean_delay_months"], ["3", "3", "6", "12"])
+    assert got == ["mission.lag_months = 3", "consortium.lag_months = 3",
+                   "mission.lag_months = 6", "public mean delay months = 12"]

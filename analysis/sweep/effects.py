@@ -108,6 +108,19 @@ def lever_label(factor: str, level: str) -> str:
     return f"{name.replace('_', ' ')} = {level}"
 
 
+def lever_labels(factors: list[str], levels: list[str]) -> list[str]:
+    """``lever_label`` of each (factor, level) row, unique per lever: where two factors would
+    read the same (one leaf in two sections, ``mission.lag_months`` and
+    ``consortium.lag_months``), their rows name the whole dotted path instead. Figures and
+    tables index rows by these labels, so a repeated one would merge two levers."""
+    owners: dict[str, set[str]] = {}  # a factor's name as lever_label reads it -> factors
+    for f in set(factors):
+        owners.setdefault(lever_label(f, "").removesuffix(" = "), set()).add(f)
+    shared = {f for fs in owners.values() if len(fs) > 1 for f in fs}
+    return [f"{f} = {lv}" if f in shared else lever_label(f, lv)
+            for f, lv in zip(factors, levels, strict=True)]
+
+
 def _pct(v: float) -> str:
     return "–" if v is None or math.isnan(v) else f"{100 * v:.0f}"
 
@@ -127,6 +140,8 @@ def effects_markdown(table: pd.DataFrame, confidence: float = CONFIDENCE) -> str
         "",
     ]
     lines = [g for g in GROUPS if g in set(table["line"])]
+    table = table.assign(label=lever_labels([str(f) for f in table["factor"]],
+                                            [str(lv) for lv in table["level"]]))
     for h in HORIZONS:
         t = table[table["horizon_years"] == h]
         if t.empty:
@@ -148,7 +163,7 @@ def effects_markdown(table: pd.DataFrame, confidence: float = CONFIDENCE) -> str
                     cell += (f"; Δ {_pp(r['delta'])} [{_pp(r['delta_low'])}, "
                              f"{_pp(r['delta_high'])}]")
                 cells.append(cell)
-            out.append(f"| {lever_label(first['factor'], first['level'])} | "
+            out.append(f"| {first['label']} | "
                        f"{int(g['n'].max())} | " + " | ".join(cells) + " |")
         out.append("")
     return "\n".join(out)

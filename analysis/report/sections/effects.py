@@ -15,7 +15,7 @@ from analysis.sweep.effects import (
     _pct,
     _pp,
     effects_table,
-    lever_label,
+    lever_labels,
 )
 
 
@@ -38,7 +38,7 @@ def effects_section(rs: RunSet) -> Section:
     except EffectsError as exc:
         sec.note(f"Not shown: {exc}.")
         return sec
-    t["label"] = [lever_label(f, lv) for f, lv in zip(t["factor"], t["level"], strict=True)]
+    t["label"] = lever_labels([str(f) for f in t["factor"]], [str(lv) for lv in t["level"]])
     facets = [g for g in GROUPS if g in set(t["line"])]
     sec.fig(
         "effects_survival_by_line",
