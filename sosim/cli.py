@@ -295,6 +295,9 @@ def calibrate(
     workers: Annotated[int, typer.Option(min=1, help="Processes (1: reproducible from --seed)")]
     = 1,
     seed: Annotated[int, typer.Option(min=0, help="Seed of the sampler")] = 0,
+    transition: Annotated[str, typer.Option(help="How a generation proposes draws: marginal "
+                                            "(one kernel per parameter), multivariate, local")]
+    = "marginal",
     set_: SetOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar")] = False,
 ) -> None:
@@ -319,7 +322,7 @@ def calibrate(
         check_writable(out)
         result = inference.calibrate(base, priors, pats, out, budget=budget,
                                      population=population, workers=workers, seed=seed,
-                                     progress=not quiet)
+                                     progress=not quiet, transition=transition)
     except ScenarioError as exc:
         fail(exc)
     t = Table(title="identifiability: posterior spread / prior spread", header_style="bold")
