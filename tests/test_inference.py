@@ -22,8 +22,8 @@ pytest.importorskip("pyabc")
 from analysis.inference import (  # noqa: E402
     Prior,
     calibrate,
-    make_transition,
     load_priors,
+    make_transition,
     priors_path,
 )
 
